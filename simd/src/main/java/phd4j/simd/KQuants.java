@@ -1,0 +1,132 @@
+package phd4j.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * What the K-quant kernels ({@link Q4KKernel}, {@link Q5KKernel}, {@link Q6KKernel}) share:
+ * the vector species, little-endian scalar reads, the 6-bit scale/min packing of Q4_K and Q5_K,
+ * and argument checks.
+ */
+final class KQuants {
+
+    /** Elements in one K-quant super-block. */
+    static final int SUPER_BLOCK = 256;
+
+    /** Activation rows handled together; each has a local accumulator in the matmul inner loop. */
+    static final int ROW_GROUP = 4;
+
+    /**
+     * The float species. A vector must not straddle two sub-blocks (16 elements in Q6_K), so
+     * wider machines than 512 bits fall back to 16 lanes.
+     */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() <= 16
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
+
+    /** Float lanes per vector: 4, 8 or 16, always a divisor of 16. */
+    static final int L = F.length();
+
+    /**
+     * The byte species loaded to make float vectors: L bytes, except that the smallest byte vector
+     * is 64 bits, so with 4 float lanes one 8-byte load is converted in two parts.
+     */
+    static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+
+    /** Float vectors per byte vector (1, or 2 when L is 4). */
+    static final int PARTS = BYTES.length() / L;
+
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private KQuants() {
+    }
+
+    /** The IEEE fp16 value at {@code offset}, as a float. */
+    static float half(MemorySegment w, long offset) {
+        return Float.float16ToFloat(w.get(HALF, offset));
+    }
+
+    /** The unsigned byte at {@code offset}. */
+    static int ubyte(MemorySegment w, long offset) {
+        return w.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
+    }
+
+    /** The signed byte at {@code offset}. */
+    static int sbyte(MemorySegment w, long offset) {
+        return w.get(ValueLayout.JAVA_BYTE, offset);
+    }
+
+    /*
+     * Q4_K and Q5_K pack 8 six-bit scales and 8 six-bit mins (one each per 32-element sub-block j)
+     * into 12 bytes s[0..11]:
+     *
+     *   j < 4:  scale = s[j]     & 63                       min = s[j + 4] & 63
+     *   j >= 4: scale = s[j + 4] & 15 | (s[j - 4] >> 6) << 4  min = s[j + 4] >> 4 | (s[j] >> 6) << 4
+     *
+     * i.e. bytes 0-3 hold scales 0-3 in their low 6 bits, bytes 4-7 mins 0-3; bytes 8-11 hold the
+     * low 4 bits of scales 4-7 (low nibble) and mins 4-7 (high nibble), whose top 2 bits sit in
+     * the spare top bits of bytes 0-3 (scales) and 4-7 (mins).
+     */
+
+    /** The 6-bit scale of sub-block {@code j} (0..7) from the 12 packed bytes at {@code scales}. */
+    static int scale6(MemorySegment w, long scales, int j) {
+        if (j < 4) {
+            return ubyte(w, scales + j) & 63;
+        }
+        return (ubyte(w, scales + j + 4) & 15) | (ubyte(w, scales + j - 4) >> 6) << 4;
+    }
+
+    /** The 6-bit min of sub-block {@code j} (0..7) from the 12 packed bytes at {@code scales}. */
+    static int min6(MemorySegment w, long scales, int j) {
+        if (j < 4) {
+            return ubyte(w, scales + j + 4) & 63;
+        }
+        return (ubyte(w, scales + j + 4) >> 4) | (ubyte(w, scales + j) >> 6) << 4;
+    }
+
+    /** {@link #BYTES} bytes at {@code offset}. */
+    static ByteVector loadBytes(MemorySegment w, long offset) {
+        return ByteVector.fromMemorySegment(BYTES, w, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Part {@code part} (0 ..< PARTS) of the signed byte lanes of {@code b}, as floats. */
+    static FloatVector toFloats(ByteVector b, int part) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, part);
+    }
+
+    /**
+     * Checks the arguments of {@code dequantize} up front: vector accesses may run without
+     * bounds checks (VECTOR_ACCESS_OOB_CHECK=0), so a bad index must fail here, not corrupt memory.
+     */
+    static void checkDequantize(GgmlType type, MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        if (n < 0 || n % SUPER_BLOCK != 0) {
+            throw new IllegalArgumentException(n + " elements is not a multiple of the " + type + " super-block " + SUPER_BLOCK);
+        }
+        Objects.checkFromIndexSize(byteOffset, type.bytesFor(n), w.byteSize());
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+    }
+
+    /** Checks the arguments of {@code matmul} up front, for the same reason as {@link #checkDequantize}. */
+    static void checkMatmul(GgmlType type, WeightMatrix w, float[] x, int xStride, int nRows,
+                            float[] out, int outStride, int rowStart, int rowEnd) {
+        if (w.type() != type) {
+            throw new IllegalArgumentException("a " + type + " kernel cannot multiply " + w.type() + " weights");
+        }
+        Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
+        if (nRows <= 0 || rowStart == rowEnd) {
+            return;
+        }
+        if (xStride < w.cols() || outStride < 0) {
+            throw new IllegalArgumentException("xStride " + xStride + " < cols " + w.cols() + " or outStride " + outStride + " < 0");
+        }
+        Objects.checkFromIndexSize((long) (nRows - 1) * xStride, w.cols(), x.length);
+        Objects.checkFromToIndex((long) (nRows - 1) * outStride + rowStart, (long) (nRows - 1) * outStride + rowEnd, out.length);
+    }
+}

@@ -1,0 +1,147 @@
+package phd4j.simd;
+
+import static phd4j.simd.KQuants.BYTES;
+import static phd4j.simd.KQuants.F;
+import static phd4j.simd.KQuants.L;
+import static phd4j.simd.KQuants.PARTS;
+import static phd4j.simd.KQuants.ROW_GROUP;
+import static phd4j.simd.KQuants.SUPER_BLOCK;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q4_K: 256-element super-blocks of 144 bytes, eight 32-element sub-blocks with 6-bit scales
+ * and mins ("type-1": value = d * scale * q - dmin * min, q in 0..15).
+ *
+ * <pre>
+ * offset size field
+ *      0    2 d       fp16, multiplies the sub-block scales
+ *      2    2 dmin    fp16, multiplies the sub-block mins
+ *      4   12 scales  8 scales + 8 mins, 6 bits each (see KQuants.scale6 / min6)
+ *     16  128 qs      4-bit quants: bytes 32c .. 32c+31 hold sub-block 2c in their low nibbles
+ *                     and sub-block 2c+1 in their high nibbles (c = 0..3)
+ * </pre>
+ * Element i of the super-block is in sub-block s = i / 32, at byte qs[32 * (s / 2) + i % 32].
+ */
+public final class Q4KKernel implements WeightKernel {
+
+    static final int BLOCK_BYTES = 144;
+    private static final int D = 0;
+    private static final int DMIN = 2;
+    private static final int SCALES = 4;
+    private static final int QS = 16;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    /** Scalar dequantization, written for clarity; the vector code must match it exactly. */
+    static void dequantizeReference(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        KQuants.checkDequantize(GgmlType.Q4_K, w, byteOffset, dst, dstOffset, n);
+        for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
+            long b = byteOffset + (long) sb * BLOCK_BYTES;
+            float d = KQuants.half(w, b + D);
+            float dmin = KQuants.half(w, b + DMIN);
+            for (int i = 0; i < SUPER_BLOCK; i++) {
+                int s = i / 32;
+                int packed = KQuants.ubyte(w, b + QS + 32 * (s / 2) + i % 32);
+                int q = s % 2 == 0 ? packed & 0xF : packed >> 4;
+                float scale = d * KQuants.scale6(w, b + SCALES, s);
+                float min = dmin * KQuants.min6(w, b + SCALES, s);
+                dst[dstOffset + sb * SUPER_BLOCK + i] = scale * q - min;
+            }
+        }
+    }
+
+    @Override
+    public void dequantize(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        KQuants.checkDequantize(GgmlType.Q4_K, w, byteOffset, dst, dstOffset, n);
+        for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
+            long b = byteOffset + (long) sb * BLOCK_BYTES;
+            float d = KQuants.half(w, b + D);
+            float dmin = KQuants.half(w, b + DMIN);
+            for (int s = 0; s < 8; s++) {
+                float scale = d * KQuants.scale6(w, b + SCALES, s);
+                float min = dmin * KQuants.min6(w, b + SCALES, s);
+                int base = dstOffset + sb * SUPER_BLOCK + 32 * s;
+                for (int e = 0; e < 32; e += BYTES.length()) {
+                    for (int p = 0; p < PARTS; p++) {
+                        // mul then sub, not fma: the reference rounds twice
+                        quants(w, b, s, e, p).mul(scale).sub(min).intoArray(dst, base + e + p * L);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The 4-bit quants of sub-block {@code s}, elements e + p * L ..< e + (p + 1) * L, as floats. */
+    private static FloatVector quants(MemorySegment w, long block, int s, int e, int p) {
+        int shift = 4 * (s & 1);
+        var q = KQuants.loadBytes(w, block + QS + 32 * (s >> 1) + e)
+                .lanewise(VectorOperators.LSHR, shift)
+                .and((byte) 0xF);
+        return KQuants.toFloats(q, p);
+    }
+
+    @Override
+    public void matmul(WeightMatrix w, float[] x, int xStride, int nRows, float[] out, int outStride, int rowStart, int rowEnd) {
+        KQuants.checkMatmul(GgmlType.Q4_K, w, x, xStride, nRows, out, outStride, rowStart, rowEnd);
+        int superBlocks = w.cols() / SUPER_BLOCK;
+        for (int o = rowStart; o < rowEnd; o++) {
+            for (int r = 0; r < nRows; r += ROW_GROUP) {
+                dotRows(w.data(), o * w.rowBytes(), superBlocks, x, r * xStride, xStride,
+                        Math.min(ROW_GROUP, nRows - r), out, r * outStride + o, outStride);
+            }
+        }
+    }
+
+    /**
+     * Dot products of one weight row with {@code count} (1..4) activation rows starting at
+     * {@code x[x0]}, written to {@code out[o0]}, {@code out[o0 + outStride]}, ...
+     * Each weight vector is decoded once and applied to every row of the group.
+     */
+    private static void dotRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
+                                int count, float[] out, int o0, int outStride) {
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int sb = 0; sb < superBlocks; sb++) {
+            long b = rowOffset + (long) sb * BLOCK_BYTES;
+            float d = KQuants.half(w, b + D);
+            float dmin = KQuants.half(w, b + DMIN);
+            for (int s = 0; s < 8; s++) {
+                float scale = d * KQuants.scale6(w, b + SCALES, s);
+                float negMin = -(dmin * KQuants.min6(w, b + SCALES, s));
+                int col = sb * SUPER_BLOCK + 32 * s;
+                for (int e = 0; e < 32; e += BYTES.length()) {
+                    for (int p = 0; p < PARTS; p++) {
+                        FloatVector wv = quants(w, b, s, e, p).fma(scale, negMin);
+                        int c = col + e + p * L;
+                        acc0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0);
+                        if (count > 1) {
+                            acc1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), acc1);
+                            if (count > 2) {
+                                acc2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), acc2);
+                                if (count > 3) {
+                                    acc3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), acc3);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
+        if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
+        if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
+        if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,156 @@
+package phd4j.simd;
+
+import static phd4j.simd.KQuants.BYTES;
+import static phd4j.simd.KQuants.F;
+import static phd4j.simd.KQuants.L;
+import static phd4j.simd.KQuants.PARTS;
+import static phd4j.simd.KQuants.ROW_GROUP;
+import static phd4j.simd.KQuants.SUPER_BLOCK;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q6_K: 256-element super-blocks of 210 bytes, sixteen 16-element sub-blocks with signed 8-bit
+ * scales ("type-0": value = d * scale * (q - 32), q in 0..63).
+ *
+ * <pre>
+ * offset size field
+ *      0  128 ql      low 4 bits of the quants
+ *    128   64 qh      high 2 bits of the quants
+ *    192   16 scales  int8, one per 16 elements: element i uses scales[i / 16]
+ *    208    2 d       fp16, multiplies the scales
+ * </pre>
+ * The super-block is two halves h of 128 elements, each four quarters k of 32 elements. Element
+ * 128h + 32k + l (l = 0..31) takes its low 4 bits from ql[64h + 32 * (k % 2) + l] (low nibble for
+ * k = 0, 1, high nibble for k = 2, 3) and its high 2 bits from bits 2k, 2k+1 of qh[32h + l].
+ */
+public final class Q6KKernel implements WeightKernel {
+
+    static final int BLOCK_BYTES = 210;
+    private static final int QL = 0;
+    private static final int QH = 128;
+    private static final int SCALES = 192;
+    private static final int D = 208;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q6_K;
+    }
+
+    /** Scalar dequantization, written for clarity; the vector code must match it exactly. */
+    static void dequantizeReference(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        KQuants.checkDequantize(GgmlType.Q6_K, w, byteOffset, dst, dstOffset, n);
+        for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
+            long b = byteOffset + (long) sb * BLOCK_BYTES;
+            float d = KQuants.half(w, b + D);
+            for (int i = 0; i < SUPER_BLOCK; i++) {
+                int h = i / 128;
+                int k = i % 128 / 32;
+                int l = i % 32;
+                int lowByte = KQuants.ubyte(w, b + QL + 64 * h + 32 * (k % 2) + l);
+                int low = k < 2 ? lowByte & 0xF : lowByte >> 4;
+                int high = KQuants.ubyte(w, b + QH + 32 * h + l) >> 2 * k & 3;
+                int q = (low | high << 4) - 32;
+                float scale = d * KQuants.sbyte(w, b + SCALES + i / 16);
+                dst[dstOffset + sb * SUPER_BLOCK + i] = scale * q;
+            }
+        }
+    }
+
+    @Override
+    public void dequantize(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        KQuants.checkDequantize(GgmlType.Q6_K, w, byteOffset, dst, dstOffset, n);
+        for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
+            long b = byteOffset + (long) sb * BLOCK_BYTES;
+            float d = KQuants.half(w, b + D);
+            for (int t = 0; t < 8; t++) {
+                int base = dstOffset + sb * SUPER_BLOCK + 32 * t;
+                for (int e = 0; e < 32; e += BYTES.length()) {
+                    for (int p = 0; p < PARTS; p++) {
+                        int l = e + p * L;
+                        float scale = d * KQuants.sbyte(w, b + SCALES + 2 * t + l / 16);
+                        quants(w, b, t, e, p).mul(scale).intoArray(dst, base + l);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The signed quants (q - 32) of quarter {@code t} = 4h + k (elements 32t ..< 32t + 32),
+     * elements e + p * L ..< e + (p + 1) * L of that quarter, as floats.
+     */
+    private static FloatVector quants(MemorySegment w, long block, int t, int e, int p) {
+        int h = t >> 2;
+        int k = t & 3;
+        var low = KQuants.loadBytes(w, block + QL + 64 * h + 32 * (k & 1) + e)
+                .lanewise(VectorOperators.LSHR, 4 * (k >> 1))
+                .and((byte) 0xF);
+        var high = KQuants.loadBytes(w, block + QH + 32 * h + e)
+                .lanewise(VectorOperators.LSHR, 2 * k)
+                .and((byte) 3)
+                .lanewise(VectorOperators.LSHL, 4);
+        // 0..63 minus 32 fits a signed byte, and the conversion to float is signed
+        return KQuants.toFloats(low.or(high).sub((byte) 32), p);
+    }
+
+    @Override
+    public void matmul(WeightMatrix w, float[] x, int xStride, int nRows, float[] out, int outStride, int rowStart, int rowEnd) {
+        KQuants.checkMatmul(GgmlType.Q6_K, w, x, xStride, nRows, out, outStride, rowStart, rowEnd);
+        int superBlocks = w.cols() / SUPER_BLOCK;
+        for (int o = rowStart; o < rowEnd; o++) {
+            for (int r = 0; r < nRows; r += ROW_GROUP) {
+                dotRows(w.data(), o * w.rowBytes(), superBlocks, x, r * xStride, xStride,
+                        Math.min(ROW_GROUP, nRows - r), out, r * outStride + o, outStride);
+            }
+        }
+    }
+
+    /**
+     * Dot products of one weight row with {@code count} (1..4) activation rows starting at
+     * {@code x[x0]}, written to {@code out[o0]}, {@code out[o0 + outStride]}, ...
+     * Each weight vector is decoded once and applied to every row of the group.
+     */
+    private static void dotRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
+                                int count, float[] out, int o0, int outStride) {
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int sb = 0; sb < superBlocks; sb++) {
+            long b = rowOffset + (long) sb * BLOCK_BYTES;
+            float d = KQuants.half(w, b + D);
+            for (int t = 0; t < 8; t++) {
+                int col = sb * SUPER_BLOCK + 32 * t;
+                for (int e = 0; e < 32; e += BYTES.length()) {
+                    for (int p = 0; p < PARTS; p++) {
+                        int l = e + p * L;
+                        float scale = d * KQuants.sbyte(w, b + SCALES + 2 * t + l / 16);
+                        FloatVector wv = quants(w, b, t, e, p).mul(scale);
+                        int c = col + l;
+                        acc0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0);
+                        if (count > 1) {
+                            acc1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), acc1);
+                            if (count > 2) {
+                                acc2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), acc2);
+                                if (count > 3) {
+                                    acc3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), acc3);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
+        if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
+        if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
+        if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+}
