@@ -44,6 +44,8 @@ final class KQuants {
     static final int PARTS = BYTES.length() / L;
 
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private KQuants() {
     }
@@ -89,6 +91,36 @@ final class KQuants {
             return ubyte(w, scales + j + 4) & 63;
         }
         return (ubyte(w, scales + j + 4) >> 4) | (ubyte(w, scales + j) >> 6) << 4;
+    }
+
+    /**
+     * The same 6-bit scale as {@link #scale6(MemorySegment, long, int)}, from the 12 packed bytes
+     * already read as {@code first8} (bytes 0-7, little-endian) and {@code last4} (bytes 8-11):
+     * the vector loops read them once per super-block instead of twice per sub-block.
+     */
+    static int scale6(long first8, int last4, int j) {
+        if (j < 4) {
+            return (int) (first8 >>> 8 * j) & 63;
+        }
+        return (last4 >>> 8 * (j - 4)) & 15 | ((int) (first8 >>> 8 * (j - 4) + 6) & 3) << 4;
+    }
+
+    /** The same 6-bit min as {@link #min6(MemorySegment, long, int)}, from the bytes as in {@link #scale6(long, int, int)}. */
+    static int min6(long first8, int last4, int j) {
+        if (j < 4) {
+            return (int) (first8 >>> 8 * (j + 4)) & 63;
+        }
+        return (last4 >>> 8 * (j - 4) + 4) & 15 | ((int) (first8 >>> 8 * j + 6) & 3) << 4;
+    }
+
+    /** The little-endian long at {@code offset}. */
+    static long longAt(MemorySegment w, long offset) {
+        return w.get(LONG, offset);
+    }
+
+    /** The little-endian int at {@code offset}. */
+    static int intAt(MemorySegment w, long offset) {
+        return w.get(INT, offset);
     }
 
     /** {@link #BYTES} bytes at {@code offset}. */

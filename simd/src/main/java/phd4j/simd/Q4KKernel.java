@@ -9,6 +9,7 @@ import static phd4j.simd.KQuants.SUPER_BLOCK;
 
 import java.lang.foreign.MemorySegment;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -64,9 +65,11 @@ public final class Q4KKernel implements WeightKernel {
             long b = byteOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
             float dmin = KQuants.half(w, b + DMIN);
+            long first8 = KQuants.longAt(w, b + SCALES);
+            int last4 = KQuants.intAt(w, b + SCALES + 8);
             for (int s = 0; s < 8; s++) {
-                float scale = d * KQuants.scale6(w, b + SCALES, s);
-                float min = dmin * KQuants.min6(w, b + SCALES, s);
+                float scale = d * KQuants.scale6(first8, last4, s);
+                float min = dmin * KQuants.min6(first8, last4, s);
                 int base = dstOffset + sb * SUPER_BLOCK + 32 * s;
                 for (int e = 0; e < 32; e += BYTES.length()) {
                     for (int p = 0; p < PARTS; p++) {
@@ -102,36 +105,51 @@ public final class Q4KKernel implements WeightKernel {
     /**
      * Dot products of one weight row with {@code count} (1..4) activation rows starting at
      * {@code x[x0]}, written to {@code out[o0]}, {@code out[o0 + outStride]}, ...
-     * Each weight vector is decoded once and applied to every row of the group.
+     * Each weight vector is decoded once and applied to every row of the group. The two
+     * sub-blocks that share their qs bytes are decoded from one load; each row has one
+     * accumulator per sub-block of the pair, so that two FMA chains run at once.
      */
     private static void dotRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
                                 int count, float[] out, int o0, int outStride) {
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
+        FloatVector even0 = FloatVector.zero(F), odd0 = FloatVector.zero(F);
+        FloatVector even1 = FloatVector.zero(F), odd1 = FloatVector.zero(F);
+        FloatVector even2 = FloatVector.zero(F), odd2 = FloatVector.zero(F);
+        FloatVector even3 = FloatVector.zero(F), odd3 = FloatVector.zero(F);
         for (int sb = 0; sb < superBlocks; sb++) {
             long b = rowOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
             float dmin = KQuants.half(w, b + DMIN);
-            for (int s = 0; s < 8; s++) {
-                float scale = d * KQuants.scale6(w, b + SCALES, s);
-                float negMin = -(dmin * KQuants.min6(w, b + SCALES, s));
-                int col = sb * SUPER_BLOCK + 32 * s;
+            long first8 = KQuants.longAt(w, b + SCALES);
+            int last4 = KQuants.intAt(w, b + SCALES + 8);
+            for (int pair = 0; pair < 4; pair++) {
+                int s = 2 * pair;
+                float evenScale = d * KQuants.scale6(first8, last4, s);
+                float evenNegMin = -(dmin * KQuants.min6(first8, last4, s));
+                float oddScale = d * KQuants.scale6(first8, last4, s + 1);
+                float oddNegMin = -(dmin * KQuants.min6(first8, last4, s + 1));
+                int col = sb * SUPER_BLOCK + 64 * pair;
                 for (int e = 0; e < 32; e += BYTES.length()) {
+                    ByteVector packed = KQuants.loadBytes(w, b + QS + 32 * pair + e);
+                    ByteVector low = packed.and((byte) 0xF);
+                    ByteVector high = packed.lanewise(VectorOperators.LSHR, 4);
                     for (int p = 0; p < PARTS; p++) {
-                        FloatVector wv = quants(w, b, s, e, p).fma(scale, negMin);
+                        FloatVector we = KQuants.toFloats(low, p).fma(evenScale, evenNegMin);
+                        FloatVector wo = KQuants.toFloats(high, p).fma(oddScale, oddNegMin);
                         int c = col + e + p * L;
-                        acc0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0);
+                        even0 = we.fma(FloatVector.fromArray(F, x, x0 + c), even0);
+                        odd0 = wo.fma(FloatVector.fromArray(F, x, x0 + c + 32), odd0);
                         if (count > 1) {
-                            acc1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), acc1);
+                            even1 = we.fma(FloatVector.fromArray(F, x, x1 + c), even1);
+                            odd1 = wo.fma(FloatVector.fromArray(F, x, x1 + c + 32), odd1);
                             if (count > 2) {
-                                acc2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), acc2);
+                                even2 = we.fma(FloatVector.fromArray(F, x, x2 + c), even2);
+                                odd2 = wo.fma(FloatVector.fromArray(F, x, x2 + c + 32), odd2);
                                 if (count > 3) {
-                                    acc3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), acc3);
+                                    even3 = we.fma(FloatVector.fromArray(F, x, x3 + c), even3);
+                                    odd3 = wo.fma(FloatVector.fromArray(F, x, x3 + c + 32), odd3);
                                 }
                             }
                         }
@@ -139,9 +157,9 @@ public final class Q4KKernel implements WeightKernel {
                 }
             }
         }
-        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
-        if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
-        if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
-        if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+        out[o0] = even0.add(odd0).reduceLanes(VectorOperators.ADD);
+        if (count > 1) out[o0 + outStride] = even1.add(odd1).reduceLanes(VectorOperators.ADD);
+        if (count > 2) out[o0 + 2 * outStride] = even2.add(odd2).reduceLanes(VectorOperators.ADD);
+        if (count > 3) out[o0 + 3 * outStride] = even3.add(odd3).reduceLanes(VectorOperators.ADD);
     }
 }

@@ -69,9 +69,11 @@ public final class Q5KKernel implements WeightKernel {
             long b = byteOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
             float dmin = KQuants.half(w, b + DMIN);
+            long first8 = KQuants.longAt(w, b + SCALES);
+            int last4 = KQuants.intAt(w, b + SCALES + 8);
             for (int s = 0; s < 8; s++) {
-                float scale = d * KQuants.scale6(w, b + SCALES, s);
-                float min = dmin * KQuants.min6(w, b + SCALES, s);
+                float scale = d * KQuants.scale6(first8, last4, s);
+                float min = dmin * KQuants.min6(first8, last4, s);
                 int base = dstOffset + sb * SUPER_BLOCK + 32 * s;
                 for (int e = 0; e < 32; e += BYTES.length()) {
                     for (int p = 0; p < PARTS; p++) {
@@ -126,9 +128,11 @@ public final class Q5KKernel implements WeightKernel {
             long b = rowOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
             float dmin = KQuants.half(w, b + DMIN);
+            long first8 = KQuants.longAt(w, b + SCALES);
+            int last4 = KQuants.intAt(w, b + SCALES + 8);
             for (int s = 0; s < 8; s++) {
-                float scale = d * KQuants.scale6(w, b + SCALES, s);
-                float negMin = -(dmin * KQuants.min6(w, b + SCALES, s));
+                float scale = d * KQuants.scale6(first8, last4, s);
+                float negMin = -(dmin * KQuants.min6(first8, last4, s));
                 int col = sb * SUPER_BLOCK + 32 * s;
                 for (int e = 0; e < 32; e += BYTES.length()) {
                     for (int p = 0; p < PARTS; p++) {
