@@ -9,11 +9,11 @@ import java.nio.channels.FileChannel;
 /** Buffered little-endian writes to a channel, counting the bytes written (for padding). */
 final class LittleEndianOutput {
     private static final int BUFFER_BYTES = 1 << 20;
-    /** Big tensors go to the channel in slices: a ByteBuffer view holds at most 2 GiB. */
-    private static final long DIRECT_CHUNK = 1L << 26;
 
     private final FileChannel channel;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    /** The same memory as {@link #buf}, indexed absolutely, for bulk copies from segments. */
+    private final MemorySegment bufSegment = MemorySegment.ofBuffer(buf);
     private long position;
 
     LittleEndianOutput(FileChannel channel) {
@@ -40,13 +40,19 @@ final class LittleEndianOutput {
         }
     }
 
-    /** Writes the segment's bytes as they are (tensor data is already in file byte order). */
+    /**
+     * Writes the segment's bytes as they are (tensor data is already in file byte order). They go
+     * through the buffer because heap segments over non-byte arrays have no ByteBuffer view.
+     */
     void segment(MemorySegment data) throws IOException {
-        flush();
         long size = data.byteSize();
-        for (long off = 0; off < size; off += DIRECT_CHUNK) {
-            ByteBuffer view = data.asSlice(off, Math.min(DIRECT_CHUNK, size - off)).asByteBuffer();
-            while (view.hasRemaining()) channel.write(view);
+        long off = 0;
+        while (off < size) {
+            room(1);
+            int n = (int) Math.min(buf.remaining(), size - off);
+            MemorySegment.copy(data, off, bufSegment, buf.position(), n);
+            buf.position(buf.position() + n);
+            off += n;
         }
         position += size;
     }
