@@ -141,8 +141,7 @@ final class GgufParser {
         long left = size - pos;
         if (n < 0 || n > left / et.minBytes()) {
             throw fail(field + " array length", lengthAt, "length " + Long.toUnsignedString(n) + " of " + et
-                    + " needs at least " + (n < 0 ? "more than 2^63" : Long.toString(n * et.minBytes()))
-                    + " bytes, only " + left + " left");
+                    + " (at least " + et.minBytes() + " bytes each) cannot fit in the " + left + " bytes left");
         }
         if (n > GgufFormat.MAX_JAVA_ARRAY) {
             throw fail(field + " array length", lengthAt, "length " + n + " is more than a Java array holds");
