@@ -62,6 +62,16 @@ class GgufMalformedTest {
     }
 
     @Test
+    void invalidUtf8IsReplacedNotRefused() throws IOException {
+        byte[] bad = {'a', (byte) 0xC3, 'b', (byte) 0xFF};
+        Path p = file("utf8", RawGguf.header(3, 0, 1).str("k").u32(GgufValueType.STRING.id())
+                .u64(bad.length).bytes(bad).toBytes());
+        try (GgufFile f = GgufFile.open(p)) {
+            assertEquals("a\uFFFDb\uFFFD", f.getString("k"));
+        }
+    }
+
+    @Test
     void filesThatCannotBeOpened() throws IOException {
         GgufException e = assertOpenFails(tmp.resolve("missing.gguf"), "missing");
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
