@@ -1,0 +1,61 @@
+package phd4j.simd;
+
+/**
+ * Rotary position embedding. Dimension pairs are rotated by angle pos * base^(-2i/ropeDim);
+ * the first {@code ropeDim} dimensions of each head rotate, the rest pass through.
+ * NORMAL pairs adjacent elements (2i, 2i+1), as llama.cpp does for the llama architecture
+ * (its converter permutes Q/K weights to suit); NEOX pairs element i with i + ropeDim/2.
+ */
+public final class Rope {
+    public enum Style { NORMAL, NEOX }
+
+    private final Style style;
+    private final int headDim;
+    private final int ropeDim;
+    private final float[] invFreq; // [ropeDim / 2]
+
+    public Rope(Style style, int headDim, int ropeDim, float freqBase, float freqScale) {
+        if (ropeDim > headDim || ropeDim % 2 != 0) {
+            throw new IllegalArgumentException("rope dimension " + ropeDim + " must be even and <= head dimension " + headDim);
+        }
+        this.style = style;
+        this.headDim = headDim;
+        this.ropeDim = ropeDim;
+        this.invFreq = new float[ropeDim / 2];
+        for (int i = 0; i < invFreq.length; i++) {
+            invFreq[i] = (float) (freqScale * Math.pow(freqBase, -2.0 * i / ropeDim));
+        }
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    /** Fills cos/sin tables ([ropeDim / 2] each) for one position; reused for every head of a row. */
+    public void angles(int pos, float[] cos, float[] sin) {
+        for (int i = 0; i < invFreq.length; i++) {
+            double theta = (double) pos * invFreq[i];
+            cos[i] = (float) Math.cos(theta);
+            sin[i] = (float) Math.sin(theta);
+        }
+    }
+
+    /** Rotates nHeads consecutive heads of x starting at offset o, with tables from {@link #angles}. */
+    public void rotate(float[] x, int o, int nHeads, float[] cos, float[] sin) {
+        int half = ropeDim / 2;
+        for (int h = 0; h < nHeads; h++) {
+            int base = o + h * headDim;
+            for (int i = 0; i < half; i++) {
+                int a = style == Style.NORMAL ? base + 2 * i : base + i;
+                int b = style == Style.NORMAL ? a + 1 : a + half;
+                float x0 = x[a], x1 = x[b];
+                x[a] = x0 * cos[i] - x1 * sin[i];
+                x[b] = x0 * sin[i] + x1 * cos[i];
+            }
+        }
+    }
+
+    public int tableSize() {
+        return ropeDim / 2;
+    }
+}

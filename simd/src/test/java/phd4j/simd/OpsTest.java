@@ -1,0 +1,87 @@
+package phd4j.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The activation kernels against plain double-precision loops, on lengths that are not multiples of the vector width. */
+class OpsTest {
+    private static float[] random(Random r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+        return v;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 15, 16, 17, 63, 257})
+    void dotAxpyAddRmsNorm(int n) {
+        Random r = new Random(n);
+        float[] a = random(r, n + 5), b = random(r, n + 3), w = random(r, n);
+        double dot = 0, ss = 0;
+        for (int i = 0; i < n; i++) {
+            dot += (double) a[5 + i] * b[3 + i];
+            ss += (double) a[5 + i] * a[5 + i];
+        }
+        assertEquals(dot, Ops.dot(a, 5, b, 3, n), 1e-4 * Math.max(1, Math.abs(dot)));
+
+        float[] y = b.clone();
+        Ops.axpy(0.5f, a, 5, y, 3, n);
+        for (int i = 0; i < n; i++) assertEquals(b[3 + i] + 0.5 * a[5 + i], y[3 + i], 1e-5);
+        assertEquals(b[0], y[0], "elements before the offset untouched");
+
+        float[] z = b.clone();
+        Ops.add(a, 5, z, 3, n);
+        for (int i = 0; i < n; i++) assertEquals(b[3 + i] + a[5 + i], z[3 + i], 1e-6);
+
+        float[] out = new float[n + 2];
+        Ops.rmsNorm(a, 5, w, 1e-5f, out, 2, n);
+        double scale = 1 / Math.sqrt(ss / n + 1e-5);
+        for (int i = 0; i < n; i++) assertEquals(a[5 + i] * scale * w[i], out[2 + i], 1e-4);
+    }
+
+    @Test
+    void softmaxAndSwiglu() {
+        float[] x = {0f, 1000f, 1f, 2f, 3f, 0f};
+        Ops.softmax(x, 2, 3);
+        double z = Math.exp(-2) + Math.exp(-1) + 1;
+        assertEquals(Math.exp(-2) / z, x[2], 1e-6);
+        assertEquals(1 / z, x[4], 1e-6);
+        assertEquals(1000f, x[1], "outside the range untouched");
+
+        float[] g = {-2f, 0f, 3f}, u = {1f, 5f, 2f};
+        Ops.swiglu(g, 0, u, 0, 3);
+        assertEquals(-2 / (1 + Math.exp(2)), g[0], 1e-6);
+        assertEquals(0, g[1], 1e-7);
+        assertEquals(3 / (1 + Math.exp(-3)) * 2, g[2], 1e-5);
+    }
+
+    /** RoPE against the textbook complex rotation, in both pairings, with a partial rotary dimension. */
+    @Test
+    void ropeRotatesPairsByPositionDependentAngles() {
+        int headDim = 8, ropeDim = 6, heads = 2, pos = 7;
+        float base = 10000f;
+        for (Rope.Style style : Rope.Style.values()) {
+            Random r = new Random(1);
+            float[] x = random(r, heads * headDim);
+            float[] expect = x.clone();
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < ropeDim / 2; i++) {
+                    double theta = pos * Math.pow(base, -2.0 * i / ropeDim);
+                    int a = h * headDim + (style == Rope.Style.NORMAL ? 2 * i : i);
+                    int b = style == Rope.Style.NORMAL ? a + 1 : a + ropeDim / 2;
+                    expect[a] = (float) (x[a] * Math.cos(theta) - x[b] * Math.sin(theta));
+                    expect[b] = (float) (x[a] * Math.sin(theta) + x[b] * Math.cos(theta));
+                }
+            }
+            Rope rope = new Rope(style, headDim, ropeDim, base, 1f);
+            float[] cos = new float[rope.tableSize()], sin = new float[rope.tableSize()];
+            rope.angles(pos, cos, sin);
+            rope.rotate(x, 0, heads, cos, sin);
+            for (int i = 0; i < x.length; i++) assertEquals(expect[i], x[i], 1e-5, style + " element " + i);
+            assertEquals(expect[6], x[6], 0.0, "dimensions past ropeDim pass through");
+        }
+    }
+}
