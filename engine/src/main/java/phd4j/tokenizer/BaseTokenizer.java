@@ -1,7 +1,6 @@
 package phd4j.tokenizer;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 
 /** What both tokenizers share: the vocabulary, the rendered pieces, decoding and the special ids. */
 abstract class BaseTokenizer implements Tokenizer {
@@ -39,7 +38,8 @@ abstract class BaseTokenizer implements Tokenizer {
     public String decode(int[] tokens) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int token : tokens) out.writeBytes(pieces[token]);
-        return out.toString(StandardCharsets.UTF_8);
+        byte[] bytes = out.toByteArray();
+        return Utf8.decode(bytes, 0, bytes.length);
     }
 
     @Override

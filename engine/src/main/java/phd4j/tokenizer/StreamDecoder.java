@@ -1,7 +1,6 @@
 package phd4j.tokenizer;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Turns a stream of tokens into text as it arrives. A character whose UTF-8 bytes are spread over
@@ -22,7 +21,7 @@ public final class StreamDecoder {
         pending.writeBytes(tokenizer.pieceBytes(token));
         byte[] bytes = pending.toByteArray();
         int keep = Utf8.incompleteTailLength(bytes, bytes.length);
-        String text = new String(bytes, 0, bytes.length - keep, StandardCharsets.UTF_8);
+        String text = Utf8.decode(bytes, 0, bytes.length - keep);
         pending.reset();
         pending.write(bytes, bytes.length - keep, keep);
         return text;
@@ -30,7 +29,8 @@ public final class StreamDecoder {
 
     /** Ends the stream: what is still held back, as U+FFFD. */
     public String finish() {
-        String text = pending.toString(StandardCharsets.UTF_8);
+        byte[] bytes = pending.toByteArray();
+        String text = Utf8.decode(bytes, 0, bytes.length);
         pending.reset();
         return text;
     }
