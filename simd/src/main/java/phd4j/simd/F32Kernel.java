@@ -57,8 +57,7 @@ public final class F32Kernel extends RowDotKernel {
     }
 
     @Override
-    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3,
-              float[] out, int o0, int o1, int o2, int o3) {
+    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         int i = 0;
         for (; i < F.loopBound(cols); i += L) {
@@ -79,9 +78,9 @@ public final class F32Kernel extends RowDotKernel {
             sum2 += v * x[x2 + i];
             sum3 += v * x[x3 + i];
         }
-        out[o0] = sum0;
-        out[o1] = sum1;
-        out[o2] = sum2;
-        out[o3] = sum3;
+        sums[0] = sum0;
+        sums[1] = sum1;
+        sums[2] = sum2;
+        sums[3] = sum3;
     }
 }

@@ -83,8 +83,7 @@ public final class Q4_0Kernel extends RowDotKernel {
     }
 
     @Override
-    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3,
-              float[] out, int o0, int o1, int o2, int o3) {
+    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         long block = row;
         for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
@@ -109,9 +108,9 @@ public final class Q4_0Kernel extends RowDotKernel {
             acc2 = sum2.fma(d, acc2);
             acc3 = sum3.fma(d, acc3);
         }
-        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
-        out[o1] = acc1.reduceLanes(VectorOperators.ADD);
-        out[o2] = acc2.reduceLanes(VectorOperators.ADD);
-        out[o3] = acc3.reduceLanes(VectorOperators.ADD);
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        sums[1] = acc1.reduceLanes(VectorOperators.ADD);
+        sums[2] = acc2.reduceLanes(VectorOperators.ADD);
+        sums[3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 }

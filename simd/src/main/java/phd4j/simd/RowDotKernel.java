@@ -10,16 +10,14 @@ import java.util.Objects;
  * (the vector loads run unchecked in production) and walks rows and activation groups.
  */
 abstract class RowDotKernel implements WeightKernel {
-
-    /** dot(weight row at {@code row}, x[xOffset .. xOffset + cols)). */
+    /** dot(the weight row at byte {@code row}, x[xOffset .. xOffset + cols)). */
     abstract float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset);
 
     /**
-     * The same for four activation rows at x0..x3, written to out[o0..o3]. Callers may repeat an
-     * activation row (and its output index) to fill a group of four.
+     * The same for four activation rows at x0..x3, written to sums[0..3]. Callers may repeat an
+     * activation row to fill a group of four.
      */
-    abstract void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3,
-                       float[] out, int o0, int o1, int o2, int o3);
+    abstract void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums);
 
     /** Vectorized dequantize of {@code n} elements, called after the arguments are checked. */
     abstract void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n);
@@ -51,19 +49,21 @@ abstract class RowDotKernel implements WeightKernel {
 
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        float[] sums = new float[4];
         for (int o = rowStart; o < rowEnd; o++) {
             long row = o * rowBytes;
             // Groups of four activation rows; a group of 2 or 3 repeats its last row (wasted
             // multiplies, cheaper than decoding the weights again), a lone row takes dot1.
             for (int r = 0; r < nRows; r += 4) {
+                int at = r * outStride + o;
                 if (nRows - r == 1) {
-                    out[r * outStride + o] = dot1(data, row, cols, x, r * xStride);
-                } else {
-                    int r1 = r + 1;
-                    int r2 = Math.min(r + 2, nRows - 1);
-                    int r3 = Math.min(r + 3, nRows - 1);
-                    dot4(data, row, cols, x, r * xStride, r1 * xStride, r2 * xStride, r3 * xStride,
-                            out, r * outStride + o, r1 * outStride + o, r2 * outStride + o, r3 * outStride + o);
+                    out[at] = dot1(data, row, cols, x, r * xStride);
+                    continue;
+                }
+                int last = Math.min(r + 3, nRows - 1);
+                dot4(data, row, cols, x, r * xStride, (r + 1) * xStride, Math.min(r + 2, last) * xStride, last * xStride, sums);
+                for (int k = 0; k <= last - r; k++) {
+                    out[at + k * outStride] = sums[k];
                 }
             }
         }
