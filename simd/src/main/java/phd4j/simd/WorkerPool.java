@@ -84,6 +84,9 @@ public final class WorkerPool implements AutoCloseable {
         }
         callLock.lock();
         try {
+            if (closed) { // closed while this call waited for the lock: the workers are gone
+                throw new IllegalStateException("worker pool is closed");
+            }
             runOnAll(n, task);
         } finally {
             callLock.unlock();
