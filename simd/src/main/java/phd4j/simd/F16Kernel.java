@@ -1,0 +1,95 @@
+package phd4j.simd;
+
+import static phd4j.simd.Lanes.F;
+import static phd4j.simd.Lanes.SHORT_LE;
+import static phd4j.simd.Lanes.L;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * F16: little-endian IEEE half floats; rows can have any length, the part past the last whole
+ * vector runs scalar.
+ */
+public final class F16Kernel extends RowDotKernel {
+    static final F16Kernel INSTANCE = new F16Kernel();
+    private static final int BYTES = 2;
+
+    private F16Kernel() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.F16;
+    }
+
+    /** Scalar reference, written for clarity: the tests compare the vector code against it. */
+    static void dequantizeReference(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        for (int j = 0; j < n; j++) {
+            dst[dstOffset + j] = Float.float16ToFloat(w.get(SHORT_LE, byteOffset + (long) j * BYTES));
+        }
+    }
+
+    private static FloatVector load(MemorySegment w, long offset) {
+        return Lanes.halves(w, offset);
+    }
+
+    private static float scalar(MemorySegment w, long offset) {
+        return Float.float16ToFloat(w.get(SHORT_LE, offset));
+    }
+
+    @Override
+    void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        int j = 0;
+        for (; j < F.loopBound(n); j += L) {
+            load(w, byteOffset + (long) j * BYTES).intoArray(dst, dstOffset + j);
+        }
+        for (; j < n; j++) {
+            dst[dstOffset + j] = scalar(w, byteOffset + (long) j * BYTES);
+        }
+    }
+
+    @Override
+    float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i < F.loopBound(cols); i += L) {
+            acc = load(w, row + (long) i * BYTES).fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) {
+            sum += scalar(w, row + (long) i * BYTES) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int i = 0;
+        for (; i < F.loopBound(cols); i += L) {
+            FloatVector v = load(w, row + (long) i * BYTES);
+            acc0 = v.fma(FloatVector.fromArray(F, x, x0 + i), acc0);
+            acc1 = v.fma(FloatVector.fromArray(F, x, x1 + i), acc1);
+            acc2 = v.fma(FloatVector.fromArray(F, x, x2 + i), acc2);
+            acc3 = v.fma(FloatVector.fromArray(F, x, x3 + i), acc3);
+        }
+        float sum0 = acc0.reduceLanes(VectorOperators.ADD);
+        float sum1 = acc1.reduceLanes(VectorOperators.ADD);
+        float sum2 = acc2.reduceLanes(VectorOperators.ADD);
+        float sum3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) {
+            float v = scalar(w, row + (long) i * BYTES);
+            sum0 += v * x[x0 + i];
+            sum1 += v * x[x1 + i];
+            sum2 += v * x[x2 + i];
+            sum3 += v * x[x3 + i];
+        }
+        sums[0] = sum0;
+        sums[1] = sum1;
+        sums[2] = sum2;
+        sums[3] = sum3;
+    }
+}

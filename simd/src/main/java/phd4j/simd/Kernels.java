@@ -1,0 +1,25 @@
+package phd4j.simd;
+
+/**
+ * The kernel of each weight type.
+ */
+public final class Kernels {
+    private Kernels() {
+    }
+
+    /** The kernel for {@code type}; throws IllegalArgumentException if phd4j has none. */
+    public static WeightKernel of(GgmlType type) {
+        return switch (type) {
+            case F32 -> F32Kernel.INSTANCE;
+            case F16 -> F16Kernel.INSTANCE;
+            case BF16 -> BF16Kernel.INSTANCE;
+            case Q8_0 -> Q8_0Kernel.INSTANCE;
+            case Q4_0 -> Q4_0Kernel.INSTANCE;
+            case Q4_1 -> Q4_1Kernel.INSTANCE;
+            case Q5_0 -> Q5_0Kernel.INSTANCE;
+            case Q5_1 -> Q5_1Kernel.INSTANCE;
+            // Q4_K, Q5_K, Q6_K: register Q4KKernel, Q5KKernel, Q6KKernel here.
+            default -> throw new IllegalArgumentException("no kernel for type " + type);
+        };
+    }
+}

@@ -1,0 +1,116 @@
+package phd4j.simd;
+
+import static phd4j.simd.Lanes.F;
+import static phd4j.simd.Lanes.L;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q4_0: blocks of 32 weights in 18 bytes, {@code [fp16 d][16 bytes of nibbles]}. Byte j holds
+ * element j in its low nibble and element j + 16 in its high nibble; weight = (nibble - 8) * d.
+ */
+public final class Q4_0Kernel extends RowDotKernel {
+    static final Q4_0Kernel INSTANCE = new Q4_0Kernel();
+    private static final int BLOCK = 32;
+    private static final int BLOCK_BYTES = 18;
+    private static final int QS = 2;
+
+    private Q4_0Kernel() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_0;
+    }
+
+    /** Scalar reference, written for clarity: the tests compare the vector code against it. */
+    static void dequantizeReference(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float d = Lanes.half(w, block);
+            for (int j = 0; j < 16; j++) {
+                int q = w.get(ValueLayout.JAVA_BYTE, block + QS + j) & 0xFF;
+                dst[dstOffset + b * BLOCK + j] = ((q & 0x0F) - 8) * d;
+                dst[dstOffset + b * BLOCK + j + 16] = ((q >>> 4) - 8) * d;
+            }
+        }
+    }
+
+    /** Lanes 0..L-1: the low nibbles of L bytes, minus 8. */
+    private static FloatVector low(ByteVector qs) {
+        return Lanes.toFloats(qs.and((byte) 0x0F).sub((byte) 8));
+    }
+
+    /** Lanes 0..L-1: the high nibbles of L bytes, minus 8. */
+    private static FloatVector high(ByteVector qs) {
+        return Lanes.toFloats(qs.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+    }
+
+    @Override
+    void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = byteOffset + (long) b * BLOCK_BYTES;
+            float d = Lanes.half(w, block);
+            int out = dstOffset + b * BLOCK;
+            for (int c = 0; c < 16; c += L) {
+                ByteVector qs = Lanes.bytes(w, block + QS + c);
+                low(qs).mul(d).intoArray(dst, out + c);
+                high(qs).mul(d).intoArray(dst, out + 16 + c);
+            }
+        }
+    }
+
+    @Override
+    float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset) {
+        FloatVector acc = FloatVector.zero(F);
+        long block = row;
+        for (int i = xOffset; i < xOffset + cols; i += BLOCK, block += BLOCK_BYTES) {
+            // Sum q * x over the block, then scale once: one fma on the loop-carried accumulator per block.
+            FloatVector sum = FloatVector.zero(F);
+            for (int c = 0; c < 16; c += L) {
+                ByteVector qs = Lanes.bytes(w, block + QS + c);
+                sum = low(qs).fma(FloatVector.fromArray(F, x, i + c), sum);
+                sum = high(qs).fma(FloatVector.fromArray(F, x, i + 16 + c), sum);
+            }
+            acc = sum.fma(FloatVector.broadcast(F, Lanes.half(w, block)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        long block = row;
+        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
+            FloatVector sum0 = FloatVector.zero(F), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+            for (int c = 0; c < 16; c += L) {
+                ByteVector qs = Lanes.bytes(w, block + QS + c);
+                FloatVector lo = low(qs);
+                FloatVector hi = high(qs);
+                int j = i + c;
+                sum0 = lo.fma(FloatVector.fromArray(F, x, x0 + j), sum0);
+                sum1 = lo.fma(FloatVector.fromArray(F, x, x1 + j), sum1);
+                sum2 = lo.fma(FloatVector.fromArray(F, x, x2 + j), sum2);
+                sum3 = lo.fma(FloatVector.fromArray(F, x, x3 + j), sum3);
+                sum0 = hi.fma(FloatVector.fromArray(F, x, x0 + j + 16), sum0);
+                sum1 = hi.fma(FloatVector.fromArray(F, x, x1 + j + 16), sum1);
+                sum2 = hi.fma(FloatVector.fromArray(F, x, x2 + j + 16), sum2);
+                sum3 = hi.fma(FloatVector.fromArray(F, x, x3 + j + 16), sum3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
+            acc0 = sum0.fma(d, acc0);
+            acc1 = sum1.fma(d, acc1);
+            acc2 = sum2.fma(d, acc2);
+            acc3 = sum3.fma(d, acc3);
+        }
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        sums[1] = acc1.reduceLanes(VectorOperators.ADD);
+        sums[2] = acc2.reduceLanes(VectorOperators.ADD);
+        sums[3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+}
