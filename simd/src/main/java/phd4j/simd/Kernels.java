@@ -18,7 +18,9 @@ public final class Kernels {
             case Q4_1 -> Q4_1Kernel.INSTANCE;
             case Q5_0 -> Q5_0Kernel.INSTANCE;
             case Q5_1 -> Q5_1Kernel.INSTANCE;
-            // Q4_K, Q5_K, Q6_K: register Q4KKernel, Q5KKernel, Q6KKernel here.
+            case Q4_K -> Q4KKernel.INSTANCE;
+            case Q5_K -> Q5KKernel.INSTANCE;
+            case Q6_K -> Q6KKernel.INSTANCE;
             default -> throw new IllegalArgumentException("no kernel for type " + type);
         };
     }

@@ -28,6 +28,10 @@ import jdk.incubator.vector.VectorOperators;
  * Element i of the super-block is in sub-block s = i / 32, at byte qs[32 * (s / 2) + i % 32].
  */
 public final class Q4KKernel implements WeightKernel {
+    static final Q4KKernel INSTANCE = new Q4KKernel();
+
+    private Q4KKernel() {
+    }
 
     static final int BLOCK_BYTES = 144;
     private static final int D = 0;

@@ -29,6 +29,10 @@ import jdk.incubator.vector.VectorOperators;
  * (nibble of qs[32 * (s / 2) + i % 32]) + 16 * (bit s of qh[i % 32]).
  */
 public final class Q5KKernel implements WeightKernel {
+    static final Q5KKernel INSTANCE = new Q5KKernel();
+
+    private Q5KKernel() {
+    }
 
     static final int BLOCK_BYTES = 176;
     private static final int D = 0;

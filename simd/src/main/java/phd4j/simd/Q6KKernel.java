@@ -28,6 +28,10 @@ import jdk.incubator.vector.VectorOperators;
  * k = 0, 1, high nibble for k = 2, 3) and its high 2 bits from bits 2k, 2k+1 of qh[32h + l].
  */
 public final class Q6KKernel implements WeightKernel {
+    static final Q6KKernel INSTANCE = new Q6KKernel();
+
+    private Q6KKernel() {
+    }
 
     static final int BLOCK_BYTES = 210;
     private static final int QL = 0;

@@ -36,9 +36,9 @@ class KQuantKernelTest {
 
     static Stream<Arguments> kernels() {
         return Stream.of(
-                Arguments.of(new Q4KKernel(), (Reference) Q4KKernel::dequantizeReference, new int[] {0, 2}),
-                Arguments.of(new Q5KKernel(), (Reference) Q5KKernel::dequantizeReference, new int[] {0, 2}),
-                Arguments.of(new Q6KKernel(), (Reference) Q6KKernel::dequantizeReference, new int[] {208}));
+                Arguments.of(Q4KKernel.INSTANCE, (Reference) Q4KKernel::dequantizeReference, new int[] {0, 2}),
+                Arguments.of(Q5KKernel.INSTANCE, (Reference) Q5KKernel::dequantizeReference, new int[] {0, 2}),
+                Arguments.of(Q6KKernel.INSTANCE, (Reference) Q6KKernel::dequantizeReference, new int[] {208}));
     }
 
     /** Random bytes, with the fp16 scale fields at {@code halfOffsets} of each block set to sane finite values. */

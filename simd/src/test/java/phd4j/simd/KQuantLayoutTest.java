@@ -51,7 +51,7 @@ class KQuantLayoutTest {
         expected[223] = 48 * 15 - 20f;
         expected[255] = 5 * 9 - 31.5f;
 
-        checkBoth(new Q4KKernel(), Q4KKernel::dequantizeReference, block, expected);
+        checkBoth(Q4KKernel.INSTANCE, Q4KKernel::dequantizeReference, block, expected);
     }
 
     @Test
@@ -81,7 +81,7 @@ class KQuantLayoutTest {
         expected[223] = 48 * 31 - 20f;
         expected[255] = 5 * 25 - 31.5f;
 
-        checkBoth(new Q5KKernel(), Q5KKernel::dequantizeReference, block, expected);
+        checkBoth(Q5KKernel.INSTANCE, Q5KKernel::dequantizeReference, block, expected);
     }
 
     @Test
@@ -114,7 +114,7 @@ class KQuantLayoutTest {
         expected[64] = 0.25f * 5 * (15 + 3 * 16 - 32);   // 38.75
         expected[241] = 0.25f * -1 * (10 + 1 * 16 - 32); // 1.5
 
-        checkBoth(new Q6KKernel(), Q6KKernel::dequantizeReference, block, expected);
+        checkBoth(Q6KKernel.INSTANCE, Q6KKernel::dequantizeReference, block, expected);
     }
 
     private interface Reference {

@@ -1,0 +1,105 @@
+package phd4j;
+
+import java.nio.file.Path;
+import phd4j.gguf.GgufFile;
+import phd4j.model.LlamaConfig;
+import phd4j.model.LlamaWeights;
+import phd4j.simd.WorkerPool;
+import phd4j.tokenizer.Tokenizer;
+
+/**
+ * A loaded model: the memory-mapped GGUF file, its validated weights, its tokenizer and a
+ * worker pool. Immutable and thread-safe; open one {@link Session} per conversation (each has
+ * its own KV cache). Sessions share the worker pool, so their forward passes take turns.
+ * Closing the model unmaps the weights; its sessions must not be used afterwards.
+ */
+public final class Model implements AutoCloseable {
+    private final GgufFile file;
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final Tokenizer tokenizer;
+    private final WorkerPool pool;
+
+    private Model(GgufFile file, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, WorkerPool pool) {
+        this.file = file;
+        this.config = config;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+    }
+
+    /** Loads with one worker thread per available core. */
+    public static Model load(Path path) {
+        return load(path, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Maps and validates a GGUF model.
+     *
+     * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
+     */
+    public static Model load(Path path, int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, is " + threads);
+        GgufFile file = GgufFile.open(path);
+        try {
+            LlamaConfig config = LlamaConfig.from(file, LlamaWeights.vocabSize(file));
+            LlamaWeights weights = LlamaWeights.from(file, config);
+            Tokenizer tokenizer = Tokenizer.fromGguf(file);
+            if (tokenizer.vocabSize() > config.vocabSize()) {
+                throw new phd4j.gguf.GgufException(path + ": tokenizer.ggml.tokens: " + tokenizer.vocabSize()
+                        + " tokens but the embedding table has " + config.vocabSize() + " rows");
+            }
+            return new Model(file, config, weights, tokenizer, new WorkerPool(threads));
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    LlamaWeights weights() {
+        return weights;
+    }
+
+    WorkerPool pool() {
+        return pool;
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    /** Bytes of weight data the forward pass reads (mapped, not on the heap). */
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    /** Number of parameters: elements of all tensors in the file. */
+    public long parameterCount() {
+        return file.tensors().stream().mapToLong(t -> t.elementCount()).sum();
+    }
+
+    /** Opens a session with its own KV cache of {@code contextLength} tokens (0: the model's trained context). */
+    public Session newSession(int contextLength) {
+        int ctx = contextLength == 0 ? config.trainedContext() : contextLength;
+        if (ctx < 1) throw new IllegalArgumentException("context length must be >= 1, is " + contextLength);
+        return new Session(this, ctx);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        file.close();
+    }
+}

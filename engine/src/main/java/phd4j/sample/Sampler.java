@@ -1,0 +1,141 @@
+package phd4j.sample;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * llama.cpp's sampler chain, in its order: repetition penalty over the last N accepted tokens,
+ * then greedy (temperature <= 0) or top-k -> top-p -> min-p -> temperature -> a draw from a
+ * seeded generator, so a run with the same seed repeats. One sampler per session (not thread-safe).
+ */
+public final class Sampler {
+    private final SamplerParams params;
+    private final SplittableRandom random;
+    private final int[] recent;      // ring of the last repeatLastN accepted tokens
+    private int recentCount;
+    private int recentNext;
+
+    // Scratch reused between calls.
+    private float[] penalized = new float[0]; // [n] logits after the repetition penalty, by token id
+    private long[] keys = new long[0];        // [n] sort keys: descending logit, then ascending id
+    private int[] candIds = new int[0];       // [count] surviving candidates, best first
+    private float[] candVals = new float[0];  // [count] their logits or probabilities
+
+    public Sampler(SamplerParams params) {
+        this.params = params;
+        this.random = new SplittableRandom(params.seed());
+        this.recent = new int[params.repeatLastN()];
+    }
+
+    public SamplerParams params() {
+        return params;
+    }
+
+    /** Records a token (prompt or generated) for the repetition penalty. */
+    public void accept(int token) {
+        if (recent.length == 0) return;
+        recent[recentNext] = token;
+        recentNext = (recentNext + 1) % recent.length;
+        recentCount = Math.min(recentCount + 1, recent.length);
+    }
+
+    /** Picks the next token from logits[offset .. offset + n); the logits are not modified. */
+    public int sample(float[] logits, int offset, int n) {
+        ensureCapacity(n);
+        System.arraycopy(logits, offset, penalized, 0, n);
+        applyRepeatPenalty(n);
+        if (params.temperature() <= 0) return argmax(n);
+
+        int count = params.topK() > 0 ? Math.min(params.topK(), n) : n;
+        selectBest(n, count);
+        float[] logitsOfCands = Arrays.copyOf(candVals, count);
+        softmax(count);
+        count = topP(count);
+        count = minP(count);
+        for (int i = 0; i < count; i++) candVals[i] = logitsOfCands[i] / params.temperature();
+        softmax(count);
+        double r = random.nextDouble();
+        double cum = 0;
+        for (int i = 0; i < count; i++) {
+            cum += candVals[i];
+            if (r < cum) return candIds[i];
+        }
+        return candIds[count - 1];
+    }
+
+    private void ensureCapacity(int n) {
+        if (penalized.length < n) {
+            penalized = new float[n];
+            keys = new long[n];
+            candIds = new int[n];
+            candVals = new float[n];
+        }
+    }
+
+    /** llama.cpp's rule, once per distinct recent token: a positive logit is divided by the penalty, a negative one multiplied. */
+    private void applyRepeatPenalty(int n) {
+        float penalty = params.repeatPenalty();
+        if (penalty == 1f) return;
+        for (int i = 0; i < recentCount; i++) {
+            int t = recent[i];
+            if (t < 0 || t >= n || seenEarlier(i, t)) continue;
+            penalized[t] = penalized[t] > 0 ? penalized[t] / penalty : penalized[t] * penalty;
+        }
+    }
+
+    private boolean seenEarlier(int index, int token) {
+        for (int j = 0; j < index; j++) if (recent[j] == token) return true;
+        return false;
+    }
+
+    private int argmax(int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (penalized[i] > penalized[best]) best = i;
+        return best;
+    }
+
+    /** Puts the best `count` of n tokens, descending by logit (ties: lower id first), in candIds/candVals. */
+    private void selectBest(int n, int count) {
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToIntBits(penalized[i]);
+            int ordered = bits >= 0 ? bits : bits ^ 0x7fffffff; // increases with the float value
+            keys[i] = ((long) ~ordered << 32) | i;
+        }
+        Arrays.sort(keys, 0, n);
+        for (int i = 0; i < count; i++) {
+            candIds[i] = (int) keys[i];
+            candVals[i] = penalized[candIds[i]];
+        }
+    }
+
+    private void softmax(int count) {
+        float max = candVals[0];
+        for (int i = 1; i < count; i++) max = Math.max(max, candVals[i]);
+        double sum = 0;
+        for (int i = 0; i < count; i++) {
+            candVals[i] = (float) Math.exp(candVals[i] - max);
+            sum += candVals[i];
+        }
+        for (int i = 0; i < count; i++) candVals[i] = (float) (candVals[i] / sum);
+    }
+
+    /** Keeps the smallest prefix whose probability mass reaches top-p. */
+    private int topP(int count) {
+        if (params.topP() >= 1f) return count;
+        double cum = 0;
+        for (int i = 0; i < count; i++) {
+            cum += candVals[i];
+            if (cum >= params.topP()) return i + 1;
+        }
+        return count;
+    }
+
+    /** Keeps candidates whose probability is at least min-p times the best one's. */
+    private int minP(int count) {
+        if (params.minP() <= 0f) return count;
+        float threshold = candVals[0] * params.minP();
+        int keep = 1;
+        while (keep < count && candVals[keep] >= threshold) keep++;
+        return keep;
+    }
+}

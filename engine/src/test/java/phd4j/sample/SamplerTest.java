@@ -1,0 +1,82 @@
+package phd4j.sample;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SamplerTest {
+    private static final float[] LOGITS = {1f, 3f, 2f, 5f, 4f, -1f, 0f, 4.5f};
+
+    private static int[] draw(SamplerParams p, int n) {
+        Sampler s = new Sampler(p);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = s.sample(LOGITS, 0, LOGITS.length);
+        return out;
+    }
+
+    @Test
+    void greedyPicksTheLargestLogit() {
+        assertEquals(3, new Sampler(SamplerParams.GREEDY).sample(LOGITS, 0, LOGITS.length));
+        float[] shifted = {9f, 9f, 1f, 2f, 0f, 3f};
+        assertEquals(3, new Sampler(SamplerParams.GREEDY).sample(shifted, 2, 4), "offset respected, ties to the lowest id");
+    }
+
+    @Test
+    void sameSeedSameTokensOtherSeedOtherTokens() {
+        SamplerParams p = new SamplerParams(1.5f, 0, 1f, 0f, 1f, 64, 42);
+        assertArrayEquals(draw(p, 200), draw(p, 200));
+        assertNotEquals(java.util.Arrays.toString(draw(p, 200)), java.util.Arrays.toString(draw(p.withSeed(43), 200)));
+    }
+
+    @Test
+    void topKKeepsOnlyTheKBest() {
+        Set<Integer> seen = new HashSet<>();
+        for (int t : draw(new SamplerParams(5f, 2, 1f, 0f, 1f, 64, 1), 500)) seen.add(t);
+        assertEquals(Set.of(3, 7), seen);
+    }
+
+    @Test
+    void topPKeepsTheSmallestPrefixReachingP() {
+        // softmax of {5, 4.5, 4, ...}: p(5) ~ 0.43, so top-p 0.4 keeps only the best token.
+        for (int t : draw(new SamplerParams(1f, 0, 0.4f, 0f, 1f, 64, 7), 200)) assertEquals(3, t);
+    }
+
+    @Test
+    void minPDropsTokensFarBelowTheBest() {
+        // p(x)/p(best) = e^(x - 5): min-p 0.5 keeps 5 and 4.5 (0.61) but not 4 (0.37).
+        Set<Integer> seen = new HashSet<>();
+        for (int t : draw(new SamplerParams(1f, 0, 1f, 0.5f, 1f, 64, 3), 500)) seen.add(t);
+        assertEquals(Set.of(3, 7), seen);
+    }
+
+    @Test
+    void repetitionPenaltyTurnsGreedyAway() {
+        Sampler s = new Sampler(new SamplerParams(0f, 0, 1f, 0f, 2f, 4, 0));
+        s.accept(3);
+        assertEquals(7, s.sample(LOGITS, 0, LOGITS.length), "5/2 = 2.5 < 4.5");
+        for (int i = 0; i < 4; i++) s.accept(0); // 3 falls out of the window of 4
+        assertEquals(3, s.sample(LOGITS, 0, LOGITS.length));
+    }
+
+    @Test
+    void lowTemperatureApproachesGreedyHighTemperatureSpreads() {
+        for (int t : draw(new SamplerParams(0.01f, 0, 1f, 0f, 1f, 64, 5), 100)) assertEquals(3, t);
+        Set<Integer> seen = new HashSet<>();
+        for (int t : draw(new SamplerParams(100f, 0, 1f, 0f, 1f, 64, 5), 1000)) seen.add(t);
+        assertTrue(seen.size() == LOGITS.length, "all tokens drawn at a very high temperature: " + seen);
+    }
+
+    @Test
+    void rejectsNonsense() {
+        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, -1, 1f, 0f, 1f, 64, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 0f, 0f, 1f, 64, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 1f, 2f, 1f, 64, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 1f, 0f, 0f, 64, 0));
+    }
+}

@@ -1,0 +1,120 @@
+package phd4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import phd4j.GenerationParams;
+import phd4j.GenerationResult;
+import phd4j.Model;
+import phd4j.Session;
+import phd4j.sample.SamplerParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code phd run}: generates text from a prompt; the text on stdout as it is made, timings on stderr. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
+final class RunCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "PROMPT", description = "the prompt")
+    String prompt;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "PROMPT_FILE", description = "read the prompt from a file (UTF-8)")
+    Path promptFile;
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
+            description = "tokens to generate; -1: until end of text or a full context (default: ${DEFAULT-VALUE})")
+    int nPredict;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
+            description = "context length in tokens; 0: the model's, at most 4096 (default: ${DEFAULT-VALUE})")
+    int context;
+
+    @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8", description = "temperature; 0 is greedy (default: ${DEFAULT-VALUE})")
+    float temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "top-k; 0 disables (default: ${DEFAULT-VALUE})")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "top-p; 1 disables (default: ${DEFAULT-VALUE})")
+    float topP;
+
+    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05", description = "min-p; 0 disables (default: ${DEFAULT-VALUE})")
+    float minP;
+
+    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0", description = "repetition penalty; 1 disables (default: ${DEFAULT-VALUE})")
+    float repeatPenalty;
+
+    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64", description = "tokens the penalty looks back over (default: ${DEFAULT-VALUE})")
+    int repeatLastN;
+
+    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "random seed (default: a new one each run, printed on stderr)")
+    Long seed;
+
+    @Option(names = "--ignore-eos", description = "keep generating after an end-of-text token")
+    boolean ignoreEos;
+
+    @Override
+    public Integer call() throws IOException {
+        String text = promptText();
+        if (nPredict < -1) throw common.bad("-n must be -1 or >= 0, got " + nPredict);
+        if (context < 0) throw common.bad("-c must be >= 0, got " + context);
+        long actualSeed = seed != null ? seed : System.nanoTime();
+        SamplerParams sampler;
+        try {
+            sampler = new SamplerParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, actualSeed);
+        } catch (IllegalArgumentException e) {
+            throw common.bad(e.getMessage());
+        }
+        PrintWriter err = common.spec.commandLine().getErr();
+        PrintWriter out = common.spec.commandLine().getOut();
+
+        long t0 = System.nanoTime();
+        try (Model model = Model.load(common.model, common.threads)) {
+            long loadNanos = System.nanoTime() - t0;
+            int ctx = context > 0 ? context : Math.min(model.config().trainedContext(), 4096);
+            int[] tokens = model.tokenizer().encode(text, true, false);
+            if (tokens.length > ctx) {
+                throw new Main.UserException("the prompt is " + tokens.length + " tokens, longer than the context of " + ctx + " (-c)");
+            }
+            if (seed == null && temperature > 0) err.println("seed: " + actualSeed);
+            GenerationParams params = new GenerationParams(Math.max(nPredict, 0), sampler,
+                    java.util.List.of(), java.util.List.of(), ignoreEos);
+            GenerationResult r;
+            try (Session session = model.newSession(ctx)) {
+                r = session.generate(tokens, params, (token, piece) -> {
+                    out.print(piece);
+                    out.flush();
+                    return true;
+                });
+            }
+            out.println();
+            out.flush();
+            if (r.stopReason() == GenerationResult.StopReason.CONTEXT_FULL) {
+                err.println("note: the context of " + ctx + " tokens is full; stopped (a larger -c allows more)");
+            }
+            err.printf("load:       %8.1f ms%n", loadNanos / 1e6);
+            err.printf("prompt:     %5d tokens %8.1f ms %9.2f t/s%n", r.promptTokens(), r.promptNanos() / 1e6, r.promptTokensPerSecond());
+            err.printf("generation: %5d tokens %8.1f ms %9.2f t/s (%d threads)%n", r.decodedTokens(), r.decodeNanos() / 1e6,
+                    r.decodeTokensPerSecond(), model.threads());
+        }
+        return 0;
+    }
+
+    private String promptText() throws IOException {
+        if (prompt != null && promptFile != null) throw common.bad("give either -p or -f, not both");
+        if (promptFile != null) {
+            try {
+                return Files.readString(promptFile, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new Main.UserException(promptFile + ": not valid UTF-8 text");
+            }
+        }
+        if (prompt == null) throw common.bad("a prompt is required (-p PROMPT or -f PROMPT_FILE)");
+        return prompt;
+    }
+}

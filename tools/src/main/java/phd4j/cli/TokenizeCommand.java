@@ -1,0 +1,87 @@
+package phd4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import phd4j.gguf.GgufFile;
+import phd4j.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code phd tokenize}: token ids of text. With {@code --cases} it reads llama.cpp's vocab test
+ * format (cases separated by a marker line) and prints one line of ids per case, without BOS:
+ * the format of the {@code .out} files. Needs only the tokenizer metadata, so vocab-only GGUF
+ * files work.
+ */
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = "Print the token ids of stdin, or of each case of a llama.cpp vocab test file.")
+final class TokenizeCommand implements Callable<Integer> {
+    /** The separator of llama.cpp's tokenizer test inputs; the file also ends with it. */
+    static final String CASE_SEPARATOR = "\n__ggml_vocab_test__\n";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file with a tokenizer")
+    Path model;
+
+    @Option(names = "--cases", paramLabel = "CASES.inp", description = "llama.cpp vocab test cases; one line of ids (no BOS) per case")
+    Path cases;
+
+    @Option(names = "--no-bos", description = "plain mode: do not add BOS even if the model asks for it")
+    boolean noBos;
+
+    @Option(names = "--parse-special", description = "recognise special tokens such as <s> written in the text")
+    boolean parseSpecial;
+
+    @Option(names = "--verbose", description = "show stack traces")
+    void setVerbose(boolean v) {
+        CommonOptions.verbose = v;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (GgufFile file = GgufFile.open(model)) {
+            Tokenizer tokenizer = Tokenizer.fromGguf(file);
+            if (cases != null) {
+                for (String text : splitCases(read(cases))) out.println(join(tokenizer.encode(text, false, parseSpecial)));
+            } else {
+                String text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+                out.println(join(tokenizer.encode(text, !noBos, parseSpecial)));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String read(Path p) throws IOException {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new Main.UserException(p + ": not valid UTF-8 text");
+        }
+    }
+
+    /** Splits on the separator; the empty piece after the final separator is not a case. */
+    static List<String> splitCases(String content) {
+        List<String> out = new ArrayList<>(List.of(content.split(CASE_SEPARATOR, -1)));
+        if (out.size() > 1 && out.getLast().isEmpty()) out.removeLast();
+        return out;
+    }
+
+    /** Each id preceded by a space, exactly as llama.cpp's test-tokenizer-0 writes its .out files. */
+    private static String join(int[] ids) {
+        StringBuilder b = new StringBuilder();
+        for (int id : ids) b.append(' ').append(id);
+        return b.toString();
+    }
+}

@@ -1,0 +1,144 @@
+package phd4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import phd4j.testing.Json;
+import phd4j.testing.SharedFiles;
+import picocli.CommandLine;
+
+/** The command line as a user meets it: exit statuses, one-line errors, output formats. */
+class CliTest {
+    record Result(int status, String out, String err) {}
+
+    static Result phd(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute(args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    static String stories() {
+        return SharedFiles.file("models/stories260K.gguf").toString();
+    }
+
+    @Test
+    void unknownFlagIsAOneLineUsageError() {
+        Result r = phd("run", "--bogus", "-m", "x.gguf", "-p", "hi");
+        assertEquals(2, r.status());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--bogus"), r.err());
+    }
+
+    @Test
+    void badValuesAreUsageErrors() {
+        assertEquals(2, phd("run", "-m", "x.gguf", "-p", "hi", "-t", "0").status());
+        assertEquals(2, phd("run", "-m", "x.gguf", "-p", "hi", "-n", "abc").status());
+        assertEquals(2, phd("run", "-m", "x.gguf").status(), "no prompt");
+        assertEquals(2, phd("logits", "-m", "x.gguf").status(), "no prompt");
+        assertEquals(2, phd("nonsense").status());
+        assertEquals(2, phd().status());
+    }
+
+    @Test
+    void helpOnEveryCommand() {
+        for (String cmd : List.of("run", "logits", "tokenize", "info")) {
+            Result r = phd(cmd, "--help");
+            assertEquals(0, r.status(), cmd);
+            assertTrue(r.out().contains("Usage: phd " + cmd), r.out());
+        }
+    }
+
+    @Test
+    void missingOrMalformedModelIsOneLine(@TempDir Path dir) throws Exception {
+        Result r = phd("run", "-m", dir.resolve("nope.gguf").toString(), "-p", "hi");
+        assertEquals(1, r.status());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("nope.gguf"), r.err());
+
+        Path junk = dir.resolve("junk.gguf");
+        Files.writeString(junk, "GGUF but not really");
+        r = phd("info", "-m", junk.toString());
+        assertEquals(1, r.status());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("junk.gguf"), r.err());
+    }
+
+    @Test
+    void promptLongerThanContextFailsBeforeWork() {
+        Result r = phd("run", "-m", stories(), "-p", "Once upon a time there was a little girl", "-c", "4", "-n", "5");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("longer than the context of 4"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void runStreamsGreedyTextAndStopsCleanlyWhenTheContextIsFull() {
+        Map<String, Object> fixture = fixture(0);
+        Result r = phd("run", "-m", stories(), "-p", (String) fixture.get("prompt"), "--temp", "0", "-c", "20", "-t", "2");
+        assertEquals(0, r.status(), r.err());
+        String expect = (String) fixture.get("greedy_text");
+        String text = r.out().stripTrailing();
+        assertTrue(expect.startsWith(text) && text.length() > 20, "got '" + text + "'");
+        assertTrue(r.err().contains("context of 20 tokens is full"), r.err());
+        assertTrue(r.err().contains("t/s"), r.err());
+    }
+
+    @Test
+    void logitsPrintsTheFixtureFormat() {
+        Map<String, Object> fixture = fixture(1);
+        Result r = phd("logits", "-m", stories(), "-n", "8", "-p", (String) fixture.get("prompt"), "--ids", "1,403,407");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> got = (Map<String, Object>) Json.parse(lines.get(0));
+        assertEquals(List.of("prompt", "n_vocab", "tokens", "logits", "greedy", "greedy_text"), List.copyOf(got.keySet()));
+        assertArrayEquals(Json.ints(fixture.get("tokens")), Json.ints(got.get("tokens")));
+        int[] greedy = Json.ints(got.get("greedy"));
+        assertArrayEquals(java.util.Arrays.copyOf(Json.ints(fixture.get("greedy")), 8), greedy);
+        assertEquals(((List<?>) fixture.get("logits")).size(), ((List<?>) got.get("logits")).size());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ids = (Map<String, Object>) Json.parse(lines.get(1));
+        assertArrayEquals(new int[] {1, 403, 407}, Json.ints(ids.get("tokens")));
+    }
+
+    @Test
+    void tokenizeCasesReproducesLlamaCppVectors() throws Exception {
+        Path vocab = SharedFiles.file("fixtures/vocab/ggml-vocab-llama-spm.gguf");
+        Result r = phd("tokenize", "-m", vocab.toString(), "--cases", vocab + ".inp");
+        assertEquals(0, r.status(), r.err());
+        List<String> expect = Files.readAllLines(Path.of(vocab + ".out"));
+        assertEquals(expect, r.out().lines().toList());
+    }
+
+    @Test
+    void infoShowsShapeAndSizes() {
+        Result r = phd("info", "-m", stories());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("general.architecture"), r.out());
+        assertTrue(r.out().contains("parameters:"), r.out());
+        assertTrue(r.out().contains("kv cache:"), r.out());
+        assertFalse(r.out().isBlank());
+    }
+
+    private static Map<String, Object> fixture(int index) {
+        try {
+            return Json.lines(SharedFiles.file("fixtures/stories260K/stories260K.jsonl")).get(index);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
