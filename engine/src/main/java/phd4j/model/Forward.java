@@ -23,6 +23,9 @@ import phd4j.simd.WorkerPool;
  * then logits = rmsnorm(x) * output_norm Wout^T for the rows asked for.
  */
 public final class Forward {
+    /** Attention work (rows x keys x width) below which handing heads to other threads costs more than it saves. */
+    private static final long MIN_PARALLEL_ATTENTION = 1 << 15;
+
     private final LlamaConfig c;
     private final LlamaWeights w;
     private final WorkerPool pool;
@@ -123,9 +126,13 @@ public final class Forward {
             System.arraycopy(k, i * kvDim, kc, pos * kvDim, kvDim);
             System.arraycopy(v, i * kvDim, vc, pos * kvDim, kvDim);
         }
-        pool.parallelFor(c.heads(), (h0, h1) -> {
-            for (int h = h0; h < h1; h++) attendHead(h, kc, vc, n, pos0);
-        });
+        if ((long) n * (pos0 + n) * qDim < MIN_PARALLEL_ATTENTION) {
+            for (int h = 0; h < c.heads(); h++) attendHead(h, kc, vc, n, pos0);
+        } else {
+            pool.parallelFor(c.heads(), (h0, h1) -> {
+                for (int h = h0; h < h1; h++) attendHead(h, kc, vc, n, pos0);
+            });
+        }
         MatMul.multiply(pool, L.wo(), att, n, proj);
         Ops.add(proj, 0, x, 0, n * dim);
     }

@@ -6,6 +6,11 @@ package phd4j.simd;
 public final class MatMul {
     /** Weight rows per unit of work: enough for each thread to stream contiguous memory. */
     private static final int ROWS_PER_UNIT = 16;
+    /**
+     * Below this many multiply-adds a product runs on the calling thread: waking the other
+     * threads costs more than the work (a 64x64 matrix of a tiny model takes about a microsecond).
+     */
+    static final long MIN_PARALLEL_WORK = 1 << 16;
 
     private MatMul() {
     }
@@ -32,6 +37,10 @@ public final class MatMul {
             return;
         }
         WeightKernel kernel = Kernels.of(w.type());
+        if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {
+            kernel.matmul(w, x, cols, nRows, out, rows, 0, rows);
+            return;
+        }
         int units = (rows + ROWS_PER_UNIT - 1) / ROWS_PER_UNIT;
         pool.parallelFor(units, (start, end) ->
                 kernel.matmul(w, x, cols, nRows, out, rows, start * ROWS_PER_UNIT, Math.min(end * ROWS_PER_UNIT, rows)));
