@@ -12,7 +12,7 @@ package phd4j;
 public record GenerationResult(int[] tokens, String text, StopReason stopReason,
                                int promptTokens, long promptNanos, int decodedTokens, long decodeNanos) {
 
-    public enum StopReason { END_OF_GENERATION, STOP_TOKEN, STOP_STRING, MAX_TOKENS, CONTEXT_FULL, LISTENER }
+    public enum StopReason { END_OF_GENERATION, STOP_TOKEN, STOP_STRING, MAX_TOKENS, LISTENER }
 
     public double promptTokensPerSecond() {
         return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import phd4j.gguf.GgufFile;
 import phd4j.model.LlamaConfig;
 import phd4j.model.LlamaWeights;
+import phd4j.phd.PhdConfig;
 import phd4j.simd.WorkerPool;
 import phd4j.tokenizer.Tokenizer;
 
@@ -19,13 +20,18 @@ public final class Model implements AutoCloseable {
     private final LlamaWeights weights;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
+    private final PhdConfig phd;
+    private final boolean phdOverridden;
 
-    private Model(GgufFile file, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, WorkerPool pool) {
+    private Model(GgufFile file, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, WorkerPool pool,
+                  PhdConfig phd, boolean phdOverridden) {
         this.file = file;
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.pool = pool;
+        this.phd = phd;
+        this.phdOverridden = phdOverridden;
     }
 
     /** Loads with one worker thread per available core. */
@@ -39,6 +45,16 @@ public final class Model implements AutoCloseable {
      * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
      */
     public static Model load(Path path, int threads) {
+        return load(path, threads, null);
+    }
+
+    /**
+     * Maps and validates a GGUF model, imposing PHD settings on it ({@code phd} not null) instead
+     * of those in the file's {@code phd.*} keys: for experiments and benchmarks on any model.
+     *
+     * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
+     */
+    public static Model load(Path path, int threads, PhdConfig phd) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, is " + threads);
         GgufFile file = GgufFile.open(path);
         try {
@@ -49,7 +65,9 @@ public final class Model implements AutoCloseable {
                 throw new phd4j.gguf.GgufException(path + ": tokenizer.ggml.tokens: " + tokenizer.vocabSize()
                         + " tokens but the embedding table has " + config.vocabSize() + " rows");
             }
-            return new Model(file, config, weights, tokenizer, new WorkerPool(threads));
+            PhdConfig fromFile = PhdConfig.fromGguf(file);
+            return new Model(file, config, weights, tokenizer, new WorkerPool(threads),
+                    phd != null ? phd : fromFile, phd != null && !phd.equals(fromFile));
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -76,6 +94,16 @@ public final class Model implements AutoCloseable {
         return pool;
     }
 
+    /** The PHD settings in use: the file's, or those imposed at load. */
+    public PhdConfig phd() {
+        return phd;
+    }
+
+    /** Whether {@link #phd()} differs from the file's own settings. */
+    public boolean phdOverridden() {
+        return phdOverridden;
+    }
+
     public int threads() {
         return pool.threads();
     }
@@ -90,11 +118,19 @@ public final class Model implements AutoCloseable {
         return file.tensors().stream().mapToLong(t -> t.elementCount()).sum();
     }
 
-    /** Opens a session with its own KV cache of {@code contextLength} tokens (0: the model's trained context). */
+    /**
+     * Opens a session whose original-token KV ring holds {@code contextLength} tokens (0: the
+     * model's trained context), keeping {@link Session#DEFAULT_KEEP} sinks (fewer if the context is tiny).
+     */
     public Session newSession(int contextLength) {
         int ctx = contextLength == 0 ? config.trainedContext() : contextLength;
-        if (ctx < 1) throw new IllegalArgumentException("context length must be >= 1, is " + contextLength);
-        return new Session(this, ctx);
+        return newSession(ctx, Math.min(Session.DEFAULT_KEEP, Math.max(0, ctx - 1)));
+    }
+
+    /** Opens a session with a KV ring of {@code contextLength} tokens that keeps {@code keep} sink entries when full. */
+    public Session newSession(int contextLength, int keep) {
+        if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, is " + contextLength);
+        return new Session(this, contextLength, keep);
     }
 
     @Override

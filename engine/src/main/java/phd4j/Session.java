@@ -2,85 +2,133 @@ package phd4j;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 import phd4j.model.Forward;
+import phd4j.phd.PhdConfig;
 import phd4j.sample.Sampler;
 import phd4j.tokenizer.StreamDecoder;
 import phd4j.tokenizer.Tokenizer;
 
 /**
- * One conversation with a model: a KV cache of fixed capacity and the activation buffers.
+ * One conversation with a model: the KV caches (a ring of original-token keys and values of
+ * fixed capacity, plus the hidden-token window for PHD-SWA/CSWA) and the activation buffers.
+ * When more tokens than the context have been seen, the ring keeps its first {@code keep} sink
+ * entries and overwrites the oldest others, so memory stays constant however long it runs.
  * Not thread-safe: use one session per thread (many sessions can share one {@link Model}).
  */
 public final class Session implements AutoCloseable {
     /** Rows per forward pass while evaluating a prompt: large enough to reuse each weight block many times. */
     private static final int PROMPT_BATCH = 32;
+    /** Sink entries kept when the ring is full, unless the caller says otherwise (StreamingLLM uses 4). */
+    public static final int DEFAULT_KEEP = 4;
 
     private final Model model;
+    private final PhdConfig phd;
     private final Forward forward;
     private final int vocab;
-    private final float[] logits;      // [PROMPT_BATCH][vocab]
-    private int position;              // tokens in the cache
+    private final int maxBatch;
+    // The batch being assembled: row r is copy copies[r] of tokens[r] at positions[r].
+    private final int[] tokens, positions, copies, logitRows;
+    private final float[] logits;      // [maxBatch][vocab]
+    private int position;              // tokens seen so far = the next position
 
-    Session(Model model, int contextLength) {
+    Session(Model model, int contextLength, int keep) {
         this.model = model;
-        this.forward = new Forward(model.config(), model.weights(), model.pool(), contextLength, Math.min(PROMPT_BATCH, contextLength));
+        this.phd = model.phd();
+        this.maxBatch = Math.max(PROMPT_BATCH, phd.k());
+        this.forward = new Forward(model.config(), model.weights(), phd, model.pool(), contextLength, keep, maxBatch);
         this.vocab = model.config().vocabSize();
-        this.logits = new float[forward.maxBatch() * vocab];
+        this.tokens = new int[maxBatch];
+        this.positions = new int[maxBatch];
+        this.copies = new int[maxBatch];
+        this.logitRows = new int[maxBatch];
+        this.logits = new float[maxBatch * vocab];
     }
 
+    /** Original tokens the KV ring holds at most; older ones (but the sinks) are overwritten. */
     public int contextLength() {
-        return forward.cache().capacity();
+        return forward.ring().capacity();
     }
 
-    /** Tokens held in the KV cache. */
+    /** Tokens evaluated so far (the position of the next one). */
     public int position() {
         return position;
     }
 
+    /** KV bytes this session holds: the original ring, plus the hidden window for SWA/CSWA. Constant. */
     public long kvCacheBytes() {
-        return forward.cache().bytes();
+        return forward.kvBytes();
     }
 
-    /** Forgets everything evaluated so far; the cache is reused. */
+    /** Token-rows (all copies) that have gone through the weight matrices: instrumentation for tests and benchmarks. */
+    public long rowsProcessed() {
+        return forward.rowsProcessed();
+    }
+
+    /** Forgets everything evaluated so far; the caches are reused. */
     public void reset() {
         position = 0;
+        forward.clear();
     }
 
     /**
-     * Evaluates tokens after those already in the cache and returns the logits at every one of
-     * them: result[i] are the next-token logits after tokens[i].
+     * Evaluates tokens after those already seen and returns the next-token logits (copy K's) at
+     * every one of them: result[i] follows tokens[i]. Computes the hidden copies of every position.
      */
     public float[][] evaluateAll(int[] tokens) {
-        checkRoom(tokens.length);
         float[][] out = new float[tokens.length][];
-        for (int from = 0; from < tokens.length; from += forward.maxBatch()) {
-            int n = Math.min(forward.maxBatch(), tokens.length - from);
-            forward.run(tokens, from, n, position, logits, n);
-            position += n;
-            for (int i = 0; i < n; i++) out[from + i] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
-        }
+        run(tokens, position, out);
         return out;
     }
 
-    /** Evaluates tokens after those in the cache (batched) and returns the logits after the last one. */
+    /**
+     * Evaluates tokens after those already seen and returns the next-token logits after the last
+     * one. Only the hidden copies the variant needs are computed (DESIGN.md section 2): for PHD
+     * those of the last position, for CSWA those of its chunk, for SWA all.
+     */
     public float[] evaluate(int[] tokens) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to evaluate");
-        checkRoom(tokens.length);
-        int n = 0;
-        for (int from = 0; from < tokens.length; from += n) {
-            n = Math.min(forward.maxBatch(), tokens.length - from);
-            boolean last = from + n == tokens.length;
-            forward.run(tokens, from, n, position, last ? logits : null, 1);
-            position += n;
-        }
-        return java.util.Arrays.copyOf(logits, vocab);
+        float[][] out = new float[1][];
+        run(tokens, phd.firstPositionWithCopies(position, tokens.length), out);
+        return out[0];
     }
 
-    private void checkRoom(int n) {
-        if (position + n > contextLength()) {
-            throw new IllegalArgumentException(n + " tokens do not fit: " + position + " of " + contextLength()
-                    + " context positions are used");
+    /**
+     * Runs tokens through the model in batches of whole positions (all copies of a position in one
+     * batch). Positions from copiesFrom on get their K copies. out.length == tokens.length: logits
+     * at every position; out.length == 1: logits after the last.
+     */
+    private void run(int[] input, int copiesFrom, float[][] out) {
+        int rows = 0, nLogits = 0;
+        int[] outIndex = new int[maxBatch]; // which out[] entry each logit row fills
+        int start = position;                // flush() advances position as batches complete
+        for (int i = 0; i < input.length; i++) {
+            int p = start + i;
+            int k = p >= copiesFrom ? phd.k() : 1;
+            if (rows + k > maxBatch) {
+                flush(rows, nLogits, outIndex, out);
+                rows = 0;
+                nLogits = 0;
+            }
+            for (int s = 1; s <= k; s++) {
+                tokens[rows] = input[i];
+                positions[rows] = p;
+                copies[rows] = s;
+                rows++;
+            }
+            boolean wanted = out.length == input.length || i == input.length - 1;
+            if (wanted) {
+                logitRows[nLogits] = rows - 1; // the last copy made of this position: copy K
+                outIndex[nLogits++] = out.length == 1 ? 0 : i;
+            }
         }
+        flush(rows, nLogits, outIndex, out);
+    }
+
+    private void flush(int rows, int nLogits, int[] outIndex, float[][] out) {
+        forward.run(tokens, positions, copies, rows, logitRows, nLogits, logits);
+        position = positions[rows - 1] + 1;
+        for (int j = 0; j < nLogits; j++) out[outIndex[j]] = Arrays.copyOfRange(logits, j * vocab, (j + 1) * vocab);
     }
 
     /** Tokenizes a prompt as the model says (BOS if the model wants it) and generates from it. */
@@ -95,7 +143,9 @@ public final class Session implements AutoCloseable {
      */
     public GenerationResult generate(int[] prompt, GenerationParams params, TokenListener listener) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
-        checkRoom(prompt.length);
+        if (prompt.length > contextLength()) {
+            throw new IllegalArgumentException("the prompt is " + prompt.length + " tokens, longer than the context of " + contextLength());
+        }
         Tokenizer tok = model.tokenizer();
         Sampler sampler = new Sampler(params.sampler());
         for (int t : prompt) sampler.accept(t);
@@ -122,7 +172,6 @@ public final class Session implements AutoCloseable {
             if (stops.stopped()) { reason = GenerationResult.StopReason.STOP_STRING; listener.onToken(token, piece); break; }
             if (!listener.onToken(token, piece)) { reason = GenerationResult.StopReason.LISTENER; break; }
             if (params.maxTokens() > 0 && out.size() >= params.maxTokens()) { reason = GenerationResult.StopReason.MAX_TOKENS; break; }
-            if (position >= contextLength()) { reason = GenerationResult.StopReason.CONTEXT_FULL; break; }
             long s = System.nanoTime();
             next = evaluate(new int[] {token});
             decodeNanos += System.nanoTime() - s;

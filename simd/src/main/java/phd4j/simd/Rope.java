@@ -31,17 +31,20 @@ public final class Rope {
         return headDim;
     }
 
-    /** Fills cos/sin tables ([ropeDim / 2] each) for one position; reused for every head of a row. */
-    public void angles(int pos, float[] cos, float[] sin) {
+    /**
+     * Fills cos/sin tables ([ropeDim / 2] each, at offset t) for one position; reused for every
+     * head of a row. The angle is formed in double so large positions keep their precision.
+     */
+    public void angles(int pos, float[] cos, float[] sin, int t) {
         for (int i = 0; i < invFreq.length; i++) {
             double theta = (double) pos * invFreq[i];
-            cos[i] = (float) Math.cos(theta);
-            sin[i] = (float) Math.sin(theta);
+            cos[t + i] = (float) Math.cos(theta);
+            sin[t + i] = (float) Math.sin(theta);
         }
     }
 
-    /** Rotates nHeads consecutive heads of x starting at offset o, with tables from {@link #angles}. */
-    public void rotate(float[] x, int o, int nHeads, float[] cos, float[] sin) {
+    /** Rotates nHeads consecutive heads of x starting at offset o, with tables from {@link #angles} at offset t. */
+    public void rotate(float[] x, int o, int nHeads, float[] cos, float[] sin, int t) {
         int half = ropeDim / 2;
         for (int h = 0; h < nHeads; h++) {
             int base = o + h * headDim;
@@ -49,8 +52,8 @@ public final class Rope {
                 int a = style == Style.NORMAL ? base + 2 * i : base + i;
                 int b = style == Style.NORMAL ? a + 1 : a + half;
                 float x0 = x[a], x1 = x[b];
-                x[a] = x0 * cos[i] - x1 * sin[i];
-                x[b] = x0 * sin[i] + x1 * cos[i];
+                x[a] = x0 * cos[t + i] - x1 * sin[t + i];
+                x[b] = x0 * sin[t + i] + x1 * cos[t + i];
             }
         }
     }

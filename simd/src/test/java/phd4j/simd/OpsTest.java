@@ -78,8 +78,8 @@ class OpsTest {
             }
             Rope rope = new Rope(style, headDim, ropeDim, base, 1f);
             float[] cos = new float[rope.tableSize()], sin = new float[rope.tableSize()];
-            rope.angles(pos, cos, sin);
-            rope.rotate(x, 0, heads, cos, sin);
+            rope.angles(pos, cos, sin, 0);
+            rope.rotate(x, 0, heads, cos, sin, 0);
             for (int i = 0; i < x.length; i++) assertEquals(expect[i], x[i], 1e-5, style + " element " + i);
             assertEquals(expect[6], x[6], 0.0, "dimensions past ropeDim pass through");
         }

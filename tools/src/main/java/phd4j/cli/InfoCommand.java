@@ -12,6 +12,7 @@ import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufTensorInfo;
 import phd4j.gguf.GgufValue;
 import phd4j.model.LlamaConfig;
+import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's metadata, tensors and sizes.")
 final class InfoCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin PhdOptions phdOptions;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
             description = "context length for the KV cache figures; 0: the model's, at most 4096")
@@ -30,7 +32,9 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         PrintWriter out = common.spec.commandLine().getOut();
-        try (Model model = Model.load(common.model, 1)) {
+        phd4j.phd.PhdConfig override = phdOptions.config();
+        try (Model model = Model.load(common.model, 1, override)) {
+            PhdOptions.announce(model, common.spec.commandLine().getErr());
             GgufFile f = model.file();
             out.printf("file: %s (GGUF v%d, %s)%n", f.path(), f.version(), bytes(f.fileSize()));
             out.println("metadata:");
@@ -50,10 +54,18 @@ final class InfoCommand implements Callable<Integer> {
                     c.architecture(), c.layers(), c.dim(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.vocabSize(), c.trainedContext());
             out.printf("parameters: %,d%n", model.parameterCount());
             out.printf("weights: %s%n", bytes(model.weightBytes()));
+            PhdConfig phd = model.phd();
+            out.printf("phd: %s (K=%d, variant %s, window %d, chunk %d)%s%n", phd.name(), phd.k(), phd.variant().key,
+                    phd.window(), phd.chunk(), model.phdOverridden() ? ", imposed by --phd-*" : "");
             int ctx = context > 0 ? context : Math.min(c.trainedContext(), 4096);
             long perToken = 2L * c.layers() * c.kvDim() * Float.BYTES;
             try (Session s = model.newSession(ctx)) {
-                out.printf("kv cache: %s per token, %s for a context of %d (f32)%n", bytes(perToken), bytes(s.kvCacheBytes()), ctx);
+                out.printf("kv cache (f32): %s per original token; %s for a context of %d", bytes(perToken), bytes(s.kvCacheBytes()), ctx);
+                out.printf(phd.keepsHiddenTokens() ? " (incl. %d hidden-token entries per layer)%n" : "%n", phd.window());
+                if (phd.k() > 1) {
+                    out.printf("naive %d-fold repetition would need: %s per token, %s for the same context%n",
+                            phd.k(), bytes(perToken * phd.k()), bytes(perToken * phd.k() * ctx));
+                }
             }
         }
         out.flush();

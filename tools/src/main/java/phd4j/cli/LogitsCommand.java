@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
         description = "Print prompt logits and a greedy continuation as JSON lines (one per prompt).")
 final class LogitsCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin PhdOptions phdOptions;
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "0", description = "greedy tokens after each prompt (default: ${DEFAULT-VALUE})")
     int nPredict;
@@ -57,8 +58,10 @@ final class LogitsCommand implements Callable<Integer> {
         if (prompts.isEmpty()) throw common.bad("at least one -p PROMPT or --ids LIST is required");
         if (nPredict < 0) throw common.bad("-n must be >= 0, got " + nPredict);
         if (context < 0) throw common.bad("-c must be >= 0, got " + context);
+        phd4j.phd.PhdConfig phd = phdOptions.config();
         PrintWriter out = common.spec.commandLine().getOut();
-        try (Model model = Model.load(common.model, common.threads)) {
+        try (Model model = Model.load(common.model, common.threads, phd)) {
+            PhdOptions.announce(model, common.spec.commandLine().getErr());
             int vocab = model.config().vocabSize();
             for (Prompt p : prompts) {
                 int[] tokens = p.text() != null ? model.tokenizer().encode(p.text(), true, false) : p.ids();

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
 final class RunCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin PhdOptions phdOptions;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "PROMPT", description = "the prompt")
     String prompt;
@@ -27,12 +28,16 @@ final class RunCommand implements Callable<Integer> {
     Path promptFile;
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
-            description = "tokens to generate; -1: until end of text or a full context (default: ${DEFAULT-VALUE})")
+            description = "tokens to generate; -1: until end of text (default: ${DEFAULT-VALUE})")
     int nPredict;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
             description = "context length in tokens; 0: the model's, at most 4096 (default: ${DEFAULT-VALUE})")
     int context;
+
+    @Option(names = "--keep", paramLabel = "N",
+            description = "when the context is full, keep the first N tokens and overwrite the oldest others (default: 4, at most CTX-1)")
+    Integer keepOption;
 
     @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8", description = "temperature; 0 is greedy (default: ${DEFAULT-VALUE})")
     float temperature;
@@ -63,6 +68,7 @@ final class RunCommand implements Callable<Integer> {
         String text = promptText();
         if (nPredict < -1) throw common.bad("-n must be -1 or >= 0, got " + nPredict);
         if (context < 0) throw common.bad("-c must be >= 0, got " + context);
+        phd4j.phd.PhdConfig phd = phdOptions.config();
         long actualSeed = seed != null ? seed : System.nanoTime();
         SamplerParams sampler;
         try {
@@ -74,9 +80,12 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = common.spec.commandLine().getOut();
 
         long t0 = System.nanoTime();
-        try (Model model = Model.load(common.model, common.threads)) {
+        try (Model model = Model.load(common.model, common.threads, phd)) {
             long loadNanos = System.nanoTime() - t0;
+            PhdOptions.announce(model, err);
             int ctx = context > 0 ? context : Math.min(model.config().trainedContext(), 4096);
+            int keep = keepOption != null ? keepOption : Math.min(Session.DEFAULT_KEEP, ctx - 1);
+            if (keep < 0 || keep >= ctx) throw common.bad("--keep must be in 0.." + (ctx - 1) + " for a context of " + ctx + ", got " + keep);
             int[] tokens = model.tokenizer().encode(text, true, false);
             if (tokens.length > ctx) {
                 throw new Main.UserException("the prompt is " + tokens.length + " tokens, longer than the context of " + ctx + " (-c)");
@@ -85,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
             GenerationParams params = new GenerationParams(Math.max(nPredict, 0), sampler,
                     java.util.List.of(), java.util.List.of(), ignoreEos);
             GenerationResult r;
-            try (Session session = model.newSession(ctx)) {
+            try (Session session = model.newSession(ctx, keep)) {
                 r = session.generate(tokens, params, (token, piece) -> {
                     out.print(piece);
                     out.flush();
@@ -94,13 +103,13 @@ final class RunCommand implements Callable<Integer> {
             }
             out.println();
             out.flush();
-            if (r.stopReason() == GenerationResult.StopReason.CONTEXT_FULL) {
-                err.println("note: the context of " + ctx + " tokens is full; stopped (a larger -c allows more)");
+            if (r.promptTokens() + r.tokens().length > ctx) {
+                err.println("note: more tokens than the context of " + ctx + ": the oldest (but the first " + keep + ") were dropped from the KV cache");
             }
             err.printf("load:       %8.1f ms%n", loadNanos / 1e6);
             err.printf("prompt:     %5d tokens %8.1f ms %9.2f t/s%n", r.promptTokens(), r.promptNanos() / 1e6, r.promptTokensPerSecond());
-            err.printf("generation: %5d tokens %8.1f ms %9.2f t/s (%d threads)%n", r.decodedTokens(), r.decodeNanos() / 1e6,
-                    r.decodeTokensPerSecond(), model.threads());
+            err.printf("generation: %5d tokens %8.1f ms %9.2f t/s (%d threads, %s)%n", r.decodedTokens(), r.decodeNanos() / 1e6,
+                    r.decodeTokensPerSecond(), model.threads(), model.phd().name());
         }
         return 0;
     }

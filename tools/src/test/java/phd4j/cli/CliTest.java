@@ -85,15 +85,34 @@ class CliTest {
     }
 
     @Test
-    void runStreamsGreedyTextAndStopsCleanlyWhenTheContextIsFull() {
+    void runStreamsGreedyText() {
         Map<String, Object> fixture = fixture(0);
-        Result r = phd("run", "-m", stories(), "-p", (String) fixture.get("prompt"), "--temp", "0", "-c", "20", "-t", "2");
+        Result r = phd("run", "-m", stories(), "-p", (String) fixture.get("prompt"), "--temp", "0", "-n", "20", "-t", "2");
         assertEquals(0, r.status(), r.err());
         String expect = (String) fixture.get("greedy_text");
         String text = r.out().stripTrailing();
         assertTrue(expect.startsWith(text) && text.length() > 20, "got '" + text + "'");
-        assertTrue(r.err().contains("context of 20 tokens is full"), r.err());
         assertTrue(r.err().contains("t/s"), r.err());
+    }
+
+    @Test
+    void runGoesOnPastAFullContextWithTheRing() {
+        Result r = phd("run", "-m", stories(), "-p", "Once upon a time", "--temp", "0", "-c", "16", "-n", "60", "--ignore-eos");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("more tokens than the context of 16"), r.err());
+        assertTrue(r.err().contains("generation:    59 tokens"), r.err());
+    }
+
+    @Test
+    void phdOverrideIsAnnouncedAndValidated() {
+        Result r = phd("run", "-m", stories(), "-p", "Once", "--temp", "0", "-n", "4", "--phd-k", "3",
+                "--phd-variant", "phd-cswa", "--phd-window", "4", "--phd-chunk", "8");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("overriding the file's PHD settings (vanilla) with PHD-CSWA-3-4-8"), r.err());
+        assertEquals(2, phd("run", "-m", stories(), "-p", "x", "--phd-k", "0").status());
+        assertEquals(2, phd("run", "-m", stories(), "-p", "x", "--phd-k", "2", "--phd-variant", "phd-swa").status(), "no window");
+        assertEquals(2, phd("run", "-m", stories(), "-p", "x", "--phd-k", "2", "--phd-variant", "nope").status());
+        assertEquals(2, phd("run", "-m", stories(), "-p", "x", "--phd-window", "2").status(), "window without K");
     }
 
     @Test
@@ -130,7 +149,11 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("general.architecture"), r.out());
         assertTrue(r.out().contains("parameters:"), r.out());
-        assertTrue(r.out().contains("kv cache:"), r.out());
+        assertTrue(r.out().contains("kv cache (f32):"), r.out());
+        assertTrue(r.out().contains("phd: vanilla"), r.out());
+        r = phd("info", "-m", stories(), "-c", "256", "--phd-k", "4");
+        assertTrue(r.out().contains("phd: PHD-4"), r.out());
+        assertTrue(r.out().contains("naive 4-fold repetition would need: 5.0 KiB per token, 1.3 MiB"), r.out());
         assertFalse(r.out().isBlank());
     }
 

@@ -1,0 +1,98 @@
+package phd4j.phd;
+
+import phd4j.gguf.GgufException;
+import phd4j.gguf.GgufFile;
+
+/**
+ * The PHD settings of a model (DESIGN.md section 1): every token is repeated {@code k} times;
+ * copy 1 is the original, copies 2..k are hidden decoding tokens; the next-token logits come from
+ * copy k. {@code window} (W) and {@code chunk} (C) only matter for the SWA and CSWA variants.
+ * k = 1 is exactly a vanilla model.
+ */
+public record PhdConfig(int k, Variant variant, int window, int chunk) {
+
+    public enum Variant {
+        PHD("phd"), SWA("phd-swa"), CSWA("phd-cswa");
+
+        /** The value of the {@code phd.variant} key. */
+        public final String key;
+
+        Variant(String key) {
+            this.key = key;
+        }
+
+        /** The variant with this key, or null. */
+        public static Variant fromKey(String key) {
+            for (Variant v : values()) if (v.key.equals(key)) return v;
+            return null;
+        }
+    }
+
+    public static final PhdConfig VANILLA = new PhdConfig(1, Variant.PHD, 0, 0);
+
+    public PhdConfig {
+        if (k < 1) throw new IllegalArgumentException("PHD repeat K must be >= 1, got " + k);
+        if (variant == null) throw new IllegalArgumentException("PHD variant is required");
+        if (variant != Variant.PHD && window < 1) throw new IllegalArgumentException(variant.key + " needs a window W >= 1, got " + window);
+        if (variant == Variant.CSWA && chunk < 1) throw new IllegalArgumentException("phd-cswa needs a chunk C >= 1, got " + chunk);
+        if (window < 0 || chunk < 0) throw new IllegalArgumentException("window and chunk must be >= 0");
+    }
+
+    /** Reads {@code phd.repeat}, {@code phd.variant}, {@code phd.window}, {@code phd.chunk}; absent repeat = vanilla. */
+    public static PhdConfig fromGguf(GgufFile f) {
+        if (!f.has("phd.repeat")) return VANILLA;
+        long k = f.getLong("phd.repeat");
+        if (k < 1 || k > 4096) throw new GgufException(f.path() + ": phd.repeat: K must be in 1..4096, is " + k);
+        String name = f.findString("phd.variant").orElse(Variant.PHD.key);
+        Variant v = Variant.fromKey(name);
+        if (v == null) throw new GgufException(f.path() + ": phd.variant: unknown variant '" + name + "' (phd, phd-swa, phd-cswa)");
+        long w = f.findLong("phd.window").orElse(0);
+        long c = f.findLong("phd.chunk").orElse(0);
+        if (v != Variant.PHD && (w < 1 || w > 1 << 20)) throw new GgufException(f.path() + ": phd.window: " + v.key + " needs W in 1..2^20, is " + w);
+        if (v == Variant.CSWA && (c < 1 || c > 1 << 24)) throw new GgufException(f.path() + ": phd.chunk: phd-cswa needs C in 1..2^24, is " + c);
+        return new PhdConfig((int) k, v, v == Variant.PHD ? 0 : (int) w, v == Variant.CSWA ? (int) c : 0);
+    }
+
+    /** The paper's name: vanilla, PHD-3, PHD-SWA-3-16, PHD-CSWA-3-16-32. */
+    public String name() {
+        if (k == 1) return "vanilla";
+        return switch (variant) {
+            case PHD -> "PHD-" + k;
+            case SWA -> "PHD-SWA-" + k + "-" + window;
+            case CSWA -> "PHD-CSWA-" + k + "-" + window + "-" + chunk;
+        };
+    }
+
+    /** Whether hidden tokens' keys and values are kept between steps (SWA, CSWA with K > 1). */
+    public boolean keepsHiddenTokens() {
+        return k > 1 && variant != Variant.PHD;
+    }
+
+    /**
+     * DESIGN.md's mask: may query (p, s) attend to key (q, t)? Positions from 0, copies from 1.
+     * Ring eviction is not part of this rule; the caches apply it on top.
+     */
+    public boolean visible(int p, int s, int q, int t) {
+        if (t == 1 && q < p) return true;                         // rule 1: an earlier original
+        if (q == p) return t <= s;                                // rule 2: same position, causal over copies
+        if (q > p || s == 1 || variant == Variant.PHD) return false; // originals never see hidden tokens
+        // rules 3/4: a hidden token among the W most recent before position p (position-major order)
+        long hidden = (long) q * (k - 1) + (t - 2);
+        if (hidden < (long) p * (k - 1) - window) return false;
+        return variant == Variant.SWA || q / chunk == p / chunk;  // rule 4: same chunk
+    }
+
+    /**
+     * The first prompt position (0-based, of {@code length}) whose hidden copies a prefill must
+     * compute (DESIGN.md section 2): PHD only the last position, CSWA the last chunk, SWA all.
+     * Chunks count from position 0 of the sequence, so {@code start} (where the prompt begins) matters.
+     */
+    public int firstPositionWithCopies(int start, int length) {
+        int last = start + length - 1;
+        return switch (variant) {
+            case PHD -> last;
+            case SWA -> k == 1 ? last : start;
+            case CSWA -> k == 1 ? last : Math.max(start, last / chunk * chunk);
+        };
+    }
+}

@@ -1,0 +1,81 @@
+package phd4j.phd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+/** The engine's mask rule against DESIGN.md's K=3, T=3 matrix, and the settings' validation. */
+class PhdConfigTest {
+    /** DESIGN.md section 1, rows are queries p1.1 .. p3.3, columns keys in the same order. */
+    private static final String[] DESIGN_K3_T3 = {
+            "100000000",
+            "110000000",
+            "111000000",
+            "100100000",
+            "100110000",
+            "100111000",
+            "100100100",
+            "100100110",
+            "100100111",
+    };
+
+    private static String row(PhdConfig c, int p, int s, int positions) {
+        StringBuilder b = new StringBuilder();
+        for (int q = 0; q < positions; q++) {
+            for (int t = 1; t <= c.k(); t++) b.append(c.visible(p, s, q, t) ? '1' : '0');
+        }
+        return b.toString();
+    }
+
+    @Test
+    void plainPhdMaskIsTheDesignMatrix() {
+        PhdConfig c = new PhdConfig(3, PhdConfig.Variant.PHD, 0, 0);
+        for (int p = 0; p < 3; p++) {
+            for (int s = 1; s <= 3; s++) assertEquals(DESIGN_K3_T3[p * 3 + s - 1], row(c, p, s, 3), "query p" + (p + 1) + "." + s);
+        }
+    }
+
+    @Test
+    void swaSeesTheWMostRecentHiddenTokensBeforeThePosition() {
+        // K=2, W=3: the hidden token of position 4 sees the hidden tokens of positions 1, 2, 3; originals see none.
+        PhdConfig c = new PhdConfig(2, PhdConfig.Variant.SWA, 3, 0);
+        assertEquals("10" + "11" + "11" + "11" + "11", row(c, 4, 2, 5));
+        assertEquals("10" + "10" + "10" + "10" + "10", row(c, 4, 1, 5));
+        // K=3, W=4: position 3, copy 3 sees the last 4 hidden tokens (1,2) (1,3) (2,2) (2,3), and copy 2 of its own position.
+        PhdConfig c3 = new PhdConfig(3, PhdConfig.Variant.SWA, 4, 0);
+        assertEquals("100" + "111" + "111" + "111", row(c3, 3, 3, 4));
+        assertEquals("100" + "111" + "111" + "110", row(c3, 3, 2, 4));
+    }
+
+    @Test
+    void cswaAlsoNeedsTheSameChunk() {
+        // K=2, W=3, C=2: position 4 starts a chunk, so its hidden token sees no earlier hidden one;
+        // position 5 sees position 4's but not those of 2 and 3, which SWA would show.
+        PhdConfig c = new PhdConfig(2, PhdConfig.Variant.CSWA, 3, 2);
+        assertEquals("10" + "10" + "10" + "10" + "11", row(c, 4, 2, 5));
+        assertEquals("10" + "10" + "10" + "10" + "11" + "11", row(c, 5, 2, 6));
+        assertEquals("10" + "10" + "11" + "11" + "11" + "11", row(new PhdConfig(2, PhdConfig.Variant.SWA, 3, 0), 5, 2, 6));
+        assertEquals("10" + "10" + "10" + "10" + "10", row(c, 4, 1, 5));
+    }
+
+    @Test
+    void prefillPlansComputeOnlyTheCopiesAVariantNeeds() {
+        assertEquals(9, new PhdConfig(3, PhdConfig.Variant.PHD, 0, 0).firstPositionWithCopies(0, 10));
+        assertEquals(0, new PhdConfig(3, PhdConfig.Variant.SWA, 4, 0).firstPositionWithCopies(0, 10));
+        assertEquals(8, new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 4).firstPositionWithCopies(0, 10));
+        assertEquals(8, new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 4).firstPositionWithCopies(0, 12), "ends on a chunk boundary");
+        assertEquals(12, new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 4).firstPositionWithCopies(12, 1));
+    }
+
+    @Test
+    void namesAndValidation() {
+        assertEquals("vanilla", PhdConfig.VANILLA.name());
+        assertEquals("PHD-3", new PhdConfig(3, PhdConfig.Variant.PHD, 0, 0).name());
+        assertEquals("PHD-SWA-3-16", new PhdConfig(3, PhdConfig.Variant.SWA, 16, 0).name());
+        assertEquals("PHD-CSWA-3-16-32", new PhdConfig(3, PhdConfig.Variant.CSWA, 16, 32).name());
+        assertThrows(IllegalArgumentException.class, () -> new PhdConfig(0, PhdConfig.Variant.PHD, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new PhdConfig(2, PhdConfig.Variant.SWA, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new PhdConfig(2, PhdConfig.Variant.CSWA, 4, 0));
+    }
+}
