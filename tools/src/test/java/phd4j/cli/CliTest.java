@@ -54,7 +54,7 @@ class CliTest {
 
     @Test
     void helpOnEveryCommand() {
-        for (String cmd : List.of("run", "logits", "tokenize", "info")) {
+        for (String cmd : List.of("run", "logits", "tokenize", "info", "bench")) {
             Result r = phd(cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: phd " + cmd), r.out());
@@ -155,6 +155,27 @@ class CliTest {
         assertTrue(r.out().contains("phd: PHD-4"), r.out());
         assertTrue(r.out().contains("naive 4-fold repetition would need: 5.0 KiB per token, 1.3 MiB"), r.out());
         assertFalse(r.out().isBlank());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void benchJsonHasLlamaBenchFieldsAndPhdColumns() {
+        Result r = phd("bench", "-m", stories(), "-p", "8", "-n", "4", "-r", "2", "--phd-k", "1,3", "-o", "json", "-t", "1");
+        assertEquals(0, r.status(), r.err());
+        List<Object> rows = (List<Object>) Json.parse(r.out());
+        assertEquals(4, rows.size(), "pp and tg for K=1 and K=3");
+        for (Object o : rows) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            for (String key : List.of("model_filename", "model_type", "model_size", "model_n_params", "n_threads", "n_prompt", "n_gen",
+                    "avg_ns", "stddev_ns", "avg_ts", "stddev_ts", "samples_ts", "phd_k", "phd_variant", "kv_bytes")) {
+                assertTrue(m.containsKey(key), key + " missing in " + m);
+            }
+            assertEquals(2, ((List<?>) m.get("samples_ts")).size());
+            assertTrue(((Number) m.get("avg_ts")).doubleValue() > 0);
+        }
+        assertEquals(3.0, ((Map<String, Object>) rows.get(3)).get("phd_k"));
+        assertEquals(2, phd("bench", "-m", stories(), "-o", "xml").status());
+        assertEquals(2, phd("bench", "-m", stories(), "-r", "0").status());
     }
 
     private static Map<String, Object> fixture(int index) {

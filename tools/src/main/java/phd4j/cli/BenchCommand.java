@@ -1,0 +1,135 @@
+package phd4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import phd4j.Model;
+import phd4j.Session;
+import phd4j.phd.PhdConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code phd bench}: prompt processing (ppN) and generation (tgN) speed, with llama-bench's
+ * conventions: a warm-up run, then the mean and standard deviation over r runs; tokenization and
+ * sampling excluded (random token ids, no sampling), every run on a fresh session. Adds the PHD
+ * settings, the KV bytes and, for generation, the effective weight bandwidth.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prompt and generation speed, llama-bench style.")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", defaultValue = "512", description = "prompt tokens; 0 skips the pp test (default: ${DEFAULT-VALUE})")
+    int nPrompt;
+
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", defaultValue = "128", description = "generated tokens; 0 skips the tg test (default: ${DEFAULT-VALUE})")
+    int nGen;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5", description = "runs per test after a warm-up (default: ${DEFAULT-VALUE})")
+    int repetitions;
+
+    @Option(names = "--phd-k", paramLabel = "K,K,...", split = ",", description = "PHD repeats to measure (default: the file's)")
+    List<Integer> ks;
+
+    @Option(names = "--phd-variant", paramLabel = "V", defaultValue = "phd", description = "phd, phd-swa or phd-cswa (default: ${DEFAULT-VALUE})")
+    String variant;
+
+    @Option(names = "--phd-window", paramLabel = "W", defaultValue = "0", description = "hidden-token window (phd-swa, phd-cswa)")
+    int window;
+
+    @Option(names = "--phd-chunk", paramLabel = "C", defaultValue = "0", description = "chunk length (phd-cswa)")
+    int chunk;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE})")
+    String output;
+
+    /** One measured test: the fields llama-bench reports, plus PHD's. */
+    record Row(String test, int nPrompt, int nGen, PhdConfig phd, long kvBytes, double[] seconds, int tokens,
+               long bytesPerToken) {
+        double[] rates() {
+            double[] r = new double[seconds.length];
+            for (int i = 0; i < r.length; i++) r[i] = tokens / seconds[i];
+            return r;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (nPrompt < 0 || nGen < 0 || nPrompt + nGen == 0) throw common.bad("-p and -n must be >= 0, not both 0");
+        if (repetitions < 1) throw common.bad("-r must be >= 1, got " + repetitions);
+        if (!List.of("md", "csv", "json").contains(output)) throw common.bad("-o must be md, csv or json, got '" + output + "'");
+        PhdConfig.Variant v = PhdConfig.Variant.fromKey(variant);
+        if (v == null) throw common.bad("--phd-variant: unknown variant '" + variant + "' (phd, phd-swa, phd-cswa)");
+        List<Row> rows = new ArrayList<>();
+        PrintWriter err = common.spec.commandLine().getErr();
+        String fileName = common.model.getFileName().toString();
+        long fileSize = Files.size(common.model);
+        try (Model probe = Model.load(common.model, 1)) {
+            List<Integer> kList = ks != null ? ks : List.of(probe.phd().k());
+            List<PhdConfig> configs = new ArrayList<>();
+            for (int k : kList) {
+                try {
+                    configs.add(ks == null ? probe.phd()
+                            : new PhdConfig(k, v, v == PhdConfig.Variant.PHD ? 0 : window, v == PhdConfig.Variant.CSWA ? chunk : 0));
+                } catch (IllegalArgumentException e) {
+                    throw common.bad(e.getMessage());
+                }
+            }
+            String params = String.format("%.2f M", probe.parameterCount() / 1e6);
+            for (PhdConfig phd : configs) {
+                try (Model model = Model.load(common.model, common.threads, phd)) {
+                    long perToken = streamedBytesPerToken(model);
+                    if (nPrompt > 0) rows.add(measure(model, phd, "pp" + nPrompt, nPrompt, 0, perToken, err));
+                    if (nGen > 0) rows.add(measure(model, phd, "tg" + nGen, 0, nGen, perToken, err));
+                }
+            }
+            PrintWriter out = common.spec.commandLine().getOut();
+            BenchReport report = new BenchReport(fileName, probe.config().architecture(), fileSize, probe.parameterCount(), params, common.threads);
+            switch (output) {
+                case "md" -> report.markdown(out, rows);
+                case "csv" -> report.csv(out, rows);
+                default -> report.json(out, rows);
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** Weight bytes a decode step streams: every matrix but the embedding table (only one row of it is read). */
+    static long streamedBytesPerToken(Model model) {
+        long embedding = model.file().tensor("token_embd.weight").byteSize();
+        boolean tied = model.file().findTensor("output.weight").isEmpty();
+        return model.weightBytes() - (tied ? 0 : embedding);
+    }
+
+    private Row measure(Model model, PhdConfig phd, String test, int prompt, int gen, long perToken, PrintWriter err) {
+        int ctx = Math.max(prompt + gen, 1);
+        SplittableRandom random = new SplittableRandom(42);
+        int vocab = model.config().vocabSize();
+        double[] seconds = new double[repetitions];
+        for (int run = -1; run < repetitions; run++) { // run -1 is the warm-up
+            int[] tokens = random.ints(Math.max(prompt, gen), 0, vocab).toArray();
+            try (Session s = model.newSession(ctx)) {
+                long t0 = System.nanoTime();
+                if (prompt > 0) {
+                    s.evaluate(tokens);
+                } else {
+                    for (int i = 0; i < gen; i++) s.evaluate(new int[] {tokens[i]});
+                }
+                long ns = System.nanoTime() - t0;
+                if (run >= 0) seconds[run] = ns / 1e9;
+                err.printf("%s %s run %s: %.1f ms%n", phd.name(), test, run < 0 ? "warm-up" : Integer.toString(run + 1), ns / 1e6);
+                err.flush();
+            }
+        }
+        long kv;
+        try (Session s = model.newSession(ctx)) {
+            kv = s.kvCacheBytes();
+        }
+        return new Row(test, prompt, gen, phd, kv, seconds, prompt > 0 ? prompt : gen, perToken);
+    }
+}

@@ -1,0 +1,112 @@
+package phd4j.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+/** Writes {@code phd bench} results as a markdown table, CSV, or llama-bench-compatible JSON. */
+final class BenchReport {
+    private final String fileName;
+    private final String modelType;
+    private final long fileSize;
+    private final long params;
+    private final String paramsText;
+    private final int threads;
+
+    BenchReport(String fileName, String modelType, long fileSize, long params, String paramsText, int threads) {
+        this.fileName = fileName;
+        this.modelType = modelType;
+        this.fileSize = fileSize;
+        this.params = params;
+        this.paramsText = paramsText;
+        this.threads = threads;
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s / v.length;
+    }
+
+    /** Sample standard deviation (n - 1), 0 for a single sample, as llama-bench. */
+    static double stddev(double[] v) {
+        if (v.length < 2) return 0;
+        double m = mean(v), s = 0;
+        for (double x : v) s += (x - m) * (x - m);
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    /** Effective weight bandwidth of a generation test in GB/s: weight bytes streamed per token x tokens/s. */
+    private static String bandwidth(BenchCommand.Row r) {
+        if (r.nGen() == 0) return "";
+        return String.format(Locale.ROOT, "%.1f", mean(r.rates()) * r.bytesPerToken() / 1e9);
+    }
+
+    void markdown(PrintWriter out, List<BenchCommand.Row> rows) {
+        out.println("| model | size | params | backend | threads | K | variant | KV | test | t/s | weights GB/s |");
+        out.println("| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+        for (BenchCommand.Row r : rows) {
+            double[] ts = r.rates();
+            out.printf(Locale.ROOT, "| %s | %s | %s | CPU | %d | %d | %s | %s | %s | %.2f ± %.2f | %s |%n", fileName, InfoCommand.bytes(fileSize),
+                    paramsText, threads, r.phd().k(), r.phd().name(), InfoCommand.bytes(r.kvBytes()), r.test(), mean(ts), stddev(ts), bandwidth(r));
+        }
+    }
+
+    void csv(PrintWriter out, List<BenchCommand.Row> rows) {
+        out.println("model_filename,model_size,model_n_params,n_threads,phd_k,phd_variant,kv_bytes,test,n_prompt,n_gen,avg_ts,stddev_ts,weights_gbps");
+        for (BenchCommand.Row r : rows) {
+            double[] ts = r.rates();
+            out.printf(Locale.ROOT, "%s,%d,%d,%d,%d,%s,%d,%s,%d,%d,%.4f,%.4f,%s%n", csvField(fileName), fileSize, params, threads, r.phd().k(),
+                    r.phd().name(), r.kvBytes(), r.test(), r.nPrompt(), r.nGen(), mean(ts), stddev(ts), bandwidth(r));
+        }
+    }
+
+    private static String csvField(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    void json(PrintWriter out, List<BenchCommand.Row> rows) {
+        out.println("[");
+        for (int i = 0; i < rows.size(); i++) {
+            BenchCommand.Row r = rows.get(i);
+            double[] ns = new double[r.seconds().length];
+            for (int j = 0; j < ns.length; j++) ns[j] = r.seconds()[j] * 1e9;
+            double[] ts = r.rates();
+            StringBuilder b = new StringBuilder("  {");
+            b.append("\"model_filename\": ").append(Json.string(fileName));
+            b.append(", \"model_type\": ").append(Json.string(modelType));
+            b.append(", \"model_size\": ").append(fileSize);
+            b.append(", \"model_n_params\": ").append(params);
+            b.append(", \"backends\": \"CPU\"");
+            b.append(", \"n_threads\": ").append(threads);
+            b.append(", \"n_prompt\": ").append(r.nPrompt());
+            b.append(", \"n_gen\": ").append(r.nGen());
+            b.append(String.format(Locale.ROOT, ", \"avg_ns\": %d, \"stddev_ns\": %d", Math.round(mean(ns)), Math.round(stddev(ns))));
+            b.append(String.format(Locale.ROOT, ", \"avg_ts\": %.6f, \"stddev_ts\": %.6f", mean(ts), stddev(ts)));
+            b.append(", \"samples_ns\": ").append(longs(ns));
+            b.append(", \"samples_ts\": ").append(doubles(ts));
+            b.append(", \"phd_k\": ").append(r.phd().k());
+            b.append(", \"phd_variant\": ").append(Json.string(r.phd().variant().key));
+            b.append(", \"phd_window\": ").append(r.phd().window());
+            b.append(", \"phd_chunk\": ").append(r.phd().chunk());
+            b.append(", \"phd_name\": ").append(Json.string(r.phd().name()));
+            b.append(", \"kv_bytes\": ").append(r.kvBytes());
+            if (r.nGen() > 0) b.append(", \"weights_bytes_per_token\": ").append(r.bytesPerToken()).append(", \"weights_gbps\": ").append(bandwidth(r));
+            b.append('}').append(i + 1 < rows.size() ? "," : "");
+            out.println(b);
+        }
+        out.println("]");
+    }
+
+    private static String longs(double[] v) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) b.append(i > 0 ? ", " : "").append(Math.round(v[i]));
+        return b.append(']').toString();
+    }
+
+    private static String doubles(double[] v) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) b.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.6f", v[i]));
+        return b.append(']').toString();
+    }
+}
