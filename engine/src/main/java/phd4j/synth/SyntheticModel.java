@@ -28,6 +28,8 @@ public final class SyntheticModel {
     /** GPT-2's initialisation scale: small enough that activations stay finite through any depth. */
     static final double STD = 0.02;
     private static final int CHUNK_FLOATS = 1 << 18;
+    /** The smallest vocabulary the synthetic tokenizer fits in: three specials and the 256 byte tokens. */
+    public static final int MIN_SYNTHETIC_VOCAB = SyntheticVocab.FIXED;
 
     private SyntheticModel() {}
 

@@ -75,6 +75,10 @@ final class SynthCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw bad(e.getMessage());
             }
+            if (vocabFile == null && shape.vocab() < SyntheticModel.MIN_SYNTHETIC_VOCAB) {
+                throw bad("vocab " + shape.vocab() + " is too small for the synthetic vocabulary (at least "
+                        + SyntheticModel.MIN_SYNTHETIC_VOCAB + ": specials and byte tokens); give --vocab or a larger one");
+            }
             if (vocabFile != null && !vocabFile.has("tokenizer.ggml.tokens")) {
                 throw new Main.UserException(vocab + ": has no tokenizer.ggml.tokens");
             }

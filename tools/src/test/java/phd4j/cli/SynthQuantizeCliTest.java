@@ -61,6 +61,7 @@ class SynthQuantizeCliTest {
         assertUsage(CliTest.phd("synth", "--shape", "tiny", "--type", "Q6_K", "-o", out), "unsupported type");
         assertUsage(CliTest.phd("synth", "--shape", "tiny", "--phd-k", "2", "--phd-variant", "phd-swa", "-o", out), "window");
         assertUsage(CliTest.phd("synth", "--shape", "tiny", "--phd-window", "4", "-o", out), "--phd-k");
+        assertUsage(CliTest.phd("synth", "--dims", "64,1,4,4,128,100", "-o", out), "too small");
         assertUsage(CliTest.phd("quantize", "a.gguf", out, "Q5_K"), "unsupported type");
         CliTest.Result r = CliTest.phd("quantize", dir.resolve("missing.gguf").toString(), out, "Q8_0");
         assertEquals(1, r.status());
