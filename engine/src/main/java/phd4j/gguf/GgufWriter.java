@@ -33,19 +33,40 @@ import phd4j.simd.GgmlType;
 public final class GgufWriter {
     private GgufWriter() {}
 
-    /** One tensor to write: {@code dims} in GGUF order, {@code data} exactly the tensor's bytes. */
-    public record TensorData(String name, GgmlType type, long[] dims, MemorySegment data) {
+    /**
+     * One tensor to write: {@code dims} in GGUF order, {@code byteSize} bytes that {@code bytes}
+     * hands to the writer when the tensor's turn comes. Produced on demand, a whole model can be
+     * written without holding it in memory; the writer checks that exactly byteSize bytes came.
+     */
+    public record TensorData(String name, GgmlType type, long[] dims, long byteSize, TensorBytes bytes) {
         public TensorData {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(bytes, "bytes");
             dims = dims.clone();
+        }
+
+        /** A tensor whose bytes are already in memory (or mapped): exactly the tensor's bytes. */
+        public TensorData(String name, GgmlType type, long[] dims, MemorySegment data) {
+            this(name, type, dims, Objects.requireNonNull(data, "data").byteSize(), sink -> sink.write(data));
         }
 
         @Override
         public long[] dims() {
             return dims.clone();
         }
+    }
+
+    /** Produces a tensor's bytes, in order, in pieces of any size. */
+    @FunctionalInterface
+    public interface TensorBytes {
+        void writeTo(Sink sink) throws IOException;
+    }
+
+    /** Takes the next piece of a tensor; the piece may be reused once write returns. */
+    @FunctionalInterface
+    public interface Sink {
+        void write(MemorySegment piece) throws IOException;
     }
 
     /** Writes a GGUF v3 file. */
@@ -75,7 +96,13 @@ public final class GgufWriter {
                     long dataStart = o.position();
                     for (int i = 0; i < tensors.size(); i++) {
                         if (o.position() - dataStart != offsets[i]) throw new IllegalStateException("tensor layout drifted");
-                        o.segment(tensors.get(i).data());
+                        TensorData t = tensors.get(i);
+                        long start = o.position();
+                        t.bytes().writeTo(o::segment);
+                        if (o.position() - start != t.byteSize()) {
+                            throw new IllegalStateException("tensor '" + t.name() + "' produced " + (o.position() - start)
+                                    + " bytes, declared " + t.byteSize());
+                        }
                         o.padTo(alignment);
                     }
                 }
@@ -143,8 +170,8 @@ public final class GgufWriter {
                         + t.type() + " block size " + t.type().blockSize);
             }
             long bytes = t.type().bytesFor(elements);
-            if (t.data().byteSize() != bytes) {
-                throw new IllegalArgumentException(what + " needs " + bytes + " bytes of " + t.type() + " data, got " + t.data().byteSize());
+            if (t.byteSize() != bytes) {
+                throw new IllegalArgumentException(what + " needs " + bytes + " bytes of " + t.type() + " data, got " + t.byteSize());
             }
             offsets[i] = next;
             next = GgufFormat.alignUp(next + bytes, alignment);

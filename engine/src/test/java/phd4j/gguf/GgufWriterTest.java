@@ -244,4 +244,30 @@ class GgufWriterTest {
             assertEquals(999 * 0.5f, back[999]);
         }
     }
+
+    @Test
+    void producedTensorsGiveTheSameFileAsInMemoryOnes() throws IOException {
+        byte[] q8 = new byte[34 * 3];
+        for (int i = 0; i < q8.length; i++) q8[i] = (byte) (i * 13);
+        Path whole = tmp.resolve("whole.gguf"), pieces = tmp.resolve("pieces.gguf");
+        GgufWriter.write(whole, everyType(), List.of(new GgufWriter.TensorData("q", GgmlType.Q8_0, new long[] {32, 3}, MemorySegment.ofArray(q8))));
+        // the same bytes, one block at a time, from a reused buffer
+        GgufWriter.write(pieces, everyType(), List.of(new GgufWriter.TensorData("q", GgmlType.Q8_0, new long[] {32, 3}, q8.length, sink -> {
+            byte[] buf = new byte[34];
+            for (int b = 0; b < 3; b++) {
+                System.arraycopy(q8, b * 34, buf, 0, 34);
+                sink.write(MemorySegment.ofArray(buf));
+            }
+        })));
+        assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(pieces));
+    }
+
+    @Test
+    void aProducerThatWritesTheWrongSizeLeavesNoFile() {
+        Path out = tmp.resolve("short.gguf");
+        var t = new GgufWriter.TensorData("w", GgmlType.F32, new long[] {4}, 16, sink -> sink.write(floats(1, 2, 3)));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GgufWriter.write(out, Map.of(), List.of(t)));
+        assertTrue(e.getMessage().contains("produced 12 bytes, declared 16"), e.getMessage());
+        assertFalse(Files.exists(out));
+    }
 }

@@ -32,6 +32,18 @@ public final class BF16Kernel extends RowDotKernel {
         }
     }
 
+    /** F32 -> BF16, as ggml's reference converter: round to nearest even; NaN keeps its top bits, forced quiet. */
+    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        for (int j = 0; j < n; j++) dst.set(SHORT_LE, dstOffset + (long) j * BYTES, toBf16(src[srcOff + j]));
+    }
+
+    static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7fffffff) > 0x7f800000) return (short) ((bits >>> 16) | 0x40);
+        // adding 0x7fff plus the lowest kept bit rounds to nearest, ties to even; a carry may reach infinity, as it should
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+
     private static FloatVector load(MemorySegment w, long offset) {
         return Lanes.bfloats(w, offset);
     }

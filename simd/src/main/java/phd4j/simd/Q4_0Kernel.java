@@ -41,6 +41,38 @@ public final class Q4_0Kernel extends RowDotKernel {
         }
     }
 
+    /**
+     * F32 -> Q4_0, bit-exact with llama.cpp's reference quantizer (what llama-quantize uses): the
+     * signed value of largest magnitude (the first one on ties) maps to -8, d = max / -8 stored
+     * as fp16; each nibble is min(15, truncate(x * (1 / d) + 8.5f)) in float arithmetic.
+     * {@code n} must be a multiple of 32.
+     */
+    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        Quantizers.checkBlocks(n, BLOCK, "Q4_0");
+        for (int b = 0; b < n / BLOCK; b++) {
+            int x = srcOff + b * BLOCK;
+            long block = dstOffset + (long) b * BLOCK_BYTES;
+            float amax = 0, max = 0;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[x + j];
+                // strictly greater: the first of equal magnitudes wins, and its sign sets d's sign
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1 / d : 0;
+            dst.set(Lanes.SHORT_LE, block, Quantizers.toHalf(d));
+            for (int j = 0; j < 16; j++) {
+                // (int) truncates toward zero as C's (int8_t) conversion does; the sum is >= 0 here
+                int lo = Math.min(15, (int) (src[x + j] * id + 8.5f));
+                int hi = Math.min(15, (int) (src[x + 16 + j] * id + 8.5f));
+                dst.set(ValueLayout.JAVA_BYTE, block + QS + j, (byte) (lo | hi << 4));
+            }
+        }
+    }
+
     /** Lanes 0..L-1: the low nibbles of L bytes, minus 8. */
     private static FloatVector low(ByteVector qs) {
         return Lanes.toFloats(qs.and((byte) 0x0F).sub((byte) 8));

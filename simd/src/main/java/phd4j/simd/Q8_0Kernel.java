@@ -38,6 +38,28 @@ public final class Q8_0Kernel extends RowDotKernel {
         }
     }
 
+    /**
+     * F32 -> Q8_0, bit-exact with llama.cpp's reference quantizer (what llama-quantize uses):
+     * d = amax / 127 stored as fp16 (round to nearest even), q = round-half-away-from-zero(x / d)
+     * computed as x * (1 / d) in float, all-zero blocks get d = 0 and q = 0.
+     * {@code n} must be a multiple of 32.
+     */
+    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        Quantizers.checkBlocks(n, BLOCK, "Q8_0");
+        for (int b = 0; b < n / BLOCK; b++) {
+            int x = srcOff + b * BLOCK;
+            long block = dstOffset + (long) b * BLOCK_BYTES;
+            float amax = 0;
+            for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[x + j]));
+            float d = amax / 127;
+            float id = d != 0 ? 1 / d : 0;
+            dst.set(Lanes.SHORT_LE, block, Quantizers.toHalf(d));
+            for (int j = 0; j < BLOCK; j++) {
+                dst.set(ValueLayout.JAVA_BYTE, block + QS + j, (byte) Quantizers.roundHalfAway(src[x + j] * id));
+            }
+        }
+    }
+
     @Override
     void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {

@@ -1,0 +1,191 @@
+package phd4j.synth;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import phd4j.convert.FileType;
+import phd4j.convert.Progress;
+import phd4j.gguf.GgufFile;
+import phd4j.gguf.GgufValue;
+import phd4j.gguf.GgufWriter;
+import phd4j.simd.GgmlType;
+import phd4j.simd.Quantizers;
+
+/**
+ * Writes a Llama GGUF model with random weights, for benchmarks and tests: every weight matrix
+ * (the embedding and output ones included) ~ N(0, 0.02^2) in the requested type, norm weights 1
+ * in F32. The weights are generated while the file is written, a megabyte at a time, so a model
+ * of any size needs only that much heap. The same options and seed give the same bytes: each
+ * chunk of rows has its own generator, seeded from (seed, tensor, chunk).
+ */
+public final class SyntheticModel {
+    /** GPT-2's initialisation scale: small enough that activations stay finite through any depth. */
+    static final double STD = 0.02;
+    private static final int CHUNK_FLOATS = 1 << 18;
+    /** The smallest vocabulary the synthetic tokenizer fits in: three specials and the 256 byte tokens. */
+    public static final int MIN_SYNTHETIC_VOCAB = SyntheticVocab.FIXED;
+
+    private SyntheticModel() {}
+
+    /** What {@code phd synth} writes: K > 1 or a variant adds the phd.* keys. */
+    public record Options(ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, Phd phd) {
+        public Options {
+            if (!Quantizers.canQuantizeTo(type)) {
+                throw new IllegalArgumentException("cannot write " + type + " weights (F32, F16, BF16, Q8_0, Q4_0)");
+            }
+            if (context < 1) throw new IllegalArgumentException("context must be >= 1, got " + context);
+            for (int cols : new int[] {shape.dim(), shape.ffn()}) {
+                if (cols % type.blockSize != 0) {
+                    throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
+                }
+            }
+        }
+    }
+
+    /** The optional PHD keys (see DESIGN.md section 3); null fields are not written. */
+    public record Phd(int repeat, String variant, Integer window, Integer chunk) {
+        public Phd {
+            if (repeat < 1) throw new IllegalArgumentException("phd repeat K must be >= 1, got " + repeat);
+            if (!List.of("phd", "phd-swa", "phd-cswa").contains(variant)) {
+                throw new IllegalArgumentException("phd variant must be phd, phd-swa or phd-cswa, not '" + variant + "'");
+            }
+            if (!variant.equals("phd") && (window == null || window < 1)) {
+                throw new IllegalArgumentException(variant + " needs a window >= 1");
+            }
+            if (variant.equals("phd-cswa") && (chunk == null || chunk < 1)) {
+                throw new IllegalArgumentException("phd-cswa needs a chunk >= 1");
+            }
+        }
+    }
+
+    private record Tensor(String name, long[] dims, boolean norm) {
+        long elements() {
+            return dims.length == 1 ? dims[0] : dims[0] * dims[1];
+        }
+    }
+
+    /** Writes the model to {@code out} (atomically). */
+    public static void write(Path out, Options o, Progress progress) {
+        ModelShape s = o.shape();
+        if (o.vocab() != null) s = s.withVocab(o.vocab().getStringArray("tokenizer.ggml.tokens").length);
+        Map<String, GgufValue> metadata = metadata(s, o);
+        List<Tensor> tensors = tensors(s);
+        long total = 0;
+        for (Tensor t : tensors) total += typeOf(t, o).bytesFor(t.elements());
+        long[] done = {0};
+        long totalBytes = total;
+        List<GgufWriter.TensorData> data = new ArrayList<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            GgmlType type = typeOf(t, o);
+            int index = i;
+            data.add(new GgufWriter.TensorData(t.name(), type, t.dims(), type.bytesFor(t.elements()),
+                    sink -> generate(t, index, type, o.seed(), sink, n -> progress.update(done[0] += n, totalBytes, t.name()))));
+        }
+        GgufWriter.write(out, metadata, data);
+    }
+
+    private static GgmlType typeOf(Tensor t, Options o) {
+        return t.norm() ? GgmlType.F32 : o.type();
+    }
+
+    /** The tensors of a Llama model in the order convert_hf_to_gguf.py writes them; ggml dims are [cols, rows]. */
+    private static List<Tensor> tensors(ModelShape s) {
+        List<Tensor> t = new ArrayList<>();
+        t.add(new Tensor("token_embd.weight", new long[] {s.dim(), s.vocab()}, false));
+        for (int l = 0; l < s.layers(); l++) {
+            String b = "blk." + l + ".";
+            t.add(new Tensor(b + "attn_norm.weight", new long[] {s.dim()}, true));
+            t.add(new Tensor(b + "attn_q.weight", new long[] {s.dim(), s.dim()}, false));
+            t.add(new Tensor(b + "attn_k.weight", new long[] {s.dim(), s.kvDim()}, false));
+            t.add(new Tensor(b + "attn_v.weight", new long[] {s.dim(), s.kvDim()}, false));
+            t.add(new Tensor(b + "attn_output.weight", new long[] {s.dim(), s.dim()}, false));
+            t.add(new Tensor(b + "ffn_norm.weight", new long[] {s.dim()}, true));
+            t.add(new Tensor(b + "ffn_gate.weight", new long[] {s.dim(), s.ffn()}, false));
+            t.add(new Tensor(b + "ffn_up.weight", new long[] {s.dim(), s.ffn()}, false));
+            t.add(new Tensor(b + "ffn_down.weight", new long[] {s.ffn(), s.dim()}, false));
+        }
+        t.add(new Tensor("output_norm.weight", new long[] {s.dim()}, true));
+        t.add(new Tensor("output.weight", new long[] {s.dim(), s.vocab()}, false));
+        return t;
+    }
+
+    private static Map<String, GgufValue> metadata(ModelShape s, Options o) {
+        Map<String, GgufValue> m = new LinkedHashMap<>();
+        m.put("general.architecture", GgufValue.ofString("llama"));
+        m.put("general.name", GgufValue.ofString("synthetic " + s.name() + " " + o.type() + " seed " + o.seed()));
+        m.put("llama.context_length", GgufValue.ofUInt32(o.context()));
+        m.put("llama.embedding_length", GgufValue.ofUInt32(s.dim()));
+        m.put("llama.block_count", GgufValue.ofUInt32(s.layers()));
+        m.put("llama.feed_forward_length", GgufValue.ofUInt32(s.ffn()));
+        m.put("llama.attention.head_count", GgufValue.ofUInt32(s.heads()));
+        m.put("llama.attention.head_count_kv", GgufValue.ofUInt32(s.kvHeads()));
+        m.put("llama.rope.dimension_count", GgufValue.ofUInt32(s.headDim()));
+        m.put("llama.attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f));
+        m.put("llama.rope.freq_base", GgufValue.ofFloat32(10000f));
+        m.put("llama.vocab_size", GgufValue.ofUInt32(s.vocab()));
+        m.put("general.file_type", GgufValue.ofUInt32(FileType.of(o.type())));
+        m.put("general.quantization_version", GgufValue.ofUInt32(2));
+        if (o.vocab() != null) {
+            for (Map.Entry<String, GgufValue> e : o.vocab().metadata().entrySet()) {
+                if (e.getKey().startsWith("tokenizer.")) m.put(e.getKey(), e.getValue());
+            }
+        } else {
+            m.putAll(SyntheticVocab.keys(s.vocab()));
+        }
+        if (o.phd() != null) {
+            m.put("phd.repeat", GgufValue.ofUInt32(o.phd().repeat()));
+            m.put("phd.variant", GgufValue.ofString(o.phd().variant()));
+            if (o.phd().window() != null) m.put("phd.window", GgufValue.ofUInt32(o.phd().window()));
+            if (o.phd().chunk() != null) m.put("phd.chunk", GgufValue.ofUInt32(o.phd().chunk()));
+        }
+        return m;
+    }
+
+    /** Generates and converts one tensor a chunk of rows at a time. */
+    private static void generate(Tensor t, int index, GgmlType type, long seed, GgufWriter.Sink sink,
+                                 java.util.function.LongConsumer wrote) throws IOException {
+        int cols = (int) t.dims()[0];
+        long rows = t.elements() / cols;
+        int rowsPerChunk = Math.max(1, CHUNK_FLOATS / cols);
+        long rowBytes = type.bytesFor(cols);
+        float[] x = new float[rowsPerChunk * cols];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(rowBytes * rowsPerChunk);
+            for (long r = 0, chunk = 0; r < rows; r += rowsPerChunk, chunk++) {
+                int n = (int) Math.min(rowsPerChunk, rows - r);
+                if (t.norm()) {
+                    java.util.Arrays.fill(x, 1f);
+                } else {
+                    SplittableRandom rng = new SplittableRandom(mix(seed, index, chunk));
+                    for (int i = 0; i < n * cols; i++) x[i] = (float) (rng.nextGaussian() * STD);
+                }
+                for (int i = 0; i < n; i++) Quantizers.quantize(type, x, i * cols, cols, buf, i * rowBytes);
+                sink.write(buf.asSlice(0, n * rowBytes));
+                wrote.accept(n * rowBytes);
+            }
+        }
+    }
+
+    /**
+     * A well-spread generator seed for one chunk. SplittableRandom seeds that differ by its fixed
+     * increment give shifted copies of one stream, so (seed, tensor, chunk) go through a 64-bit
+     * mixer (the splitmix64 finaliser) rather than being simply added.
+     */
+    static long mix(long seed, int tensor, long chunk) {
+        long z = seed;
+        for (long v : new long[] {tensor, chunk}) {
+            z = (z ^ v) * 0x9E3779B97F4A7C15L;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z ^= z >>> 31;
+        }
+        return z;
+    }
+}

@@ -1,0 +1,128 @@
+package phd4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import phd4j.gguf.GgufFile;
+import phd4j.simd.GgmlType;
+import phd4j.synth.ModelShape;
+import phd4j.synth.SyntheticModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code phd synth}: writes a random-weight Llama model of a real shape, for benchmarks. */
+@Command(name = "synth", mixinStandardHelpOptions = true,
+        description = {"Write a Llama GGUF model with random weights (~N(0, 0.02^2), norms 1), generated as it is written.",
+                "The same options and seed give the same file. llama.cpp loads and runs it too."})
+final class SynthCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--shape", paramLabel = "NAME", description = "a named shape: " + ModelShape.NAMES)
+    String shapeName;
+
+    @Option(names = "--dims", paramLabel = "D,L,H,KV,FFN,V", description = "dim,layers,heads,kvHeads,ffn,vocab")
+    String dims;
+
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
+            description = "type of the weight matrices: F32, F16, BF16, Q8_0, Q4_0 (default: ${DEFAULT-VALUE})")
+    String typeName;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "the GGUF file to write (atomically)")
+    Path out;
+
+    @Option(names = "--vocab", paramLabel = "VOCAB.gguf",
+            description = "copy the tokenizer.* keys (and the vocabulary size) from this GGUF; default: a synthetic byte-fallback vocabulary")
+    Path vocab;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--ctx", paramLabel = "N", defaultValue = "2048", description = "llama.context_length (default: ${DEFAULT-VALUE})")
+    int context;
+
+    @Option(names = "--phd-k", paramLabel = "K", description = "phd.repeat: tokens are repeated K times (writes the phd.* keys)")
+    Integer phdK;
+
+    @Option(names = "--phd-variant", paramLabel = "V", description = "phd.variant: phd, phd-swa or phd-cswa (default with --phd-k: phd)")
+    String phdVariant;
+
+    @Option(names = "--phd-window", paramLabel = "W", description = "phd.window (phd-swa, phd-cswa)")
+    Integer phdWindow;
+
+    @Option(names = "--phd-chunk", paramLabel = "C", description = "phd.chunk (phd-cswa)")
+    Integer phdChunk;
+
+    @Option(names = "--verbose", description = "show stack traces")
+    void setVerbose(boolean v) {
+        CommonOptions.verbose = v;
+    }
+
+    @Override
+    public Integer call() {
+        ModelShape shape = shape();
+        GgmlType type = QuantizeCommand.parseType(spec, typeName);
+        SyntheticModel.Phd phd = phd();
+        PrintWriter err = spec.commandLine().getErr();
+        long t0 = System.nanoTime();
+        GgufFile vocabFile = vocab != null ? GgufFile.open(vocab) : null;
+        try {
+            SyntheticModel.Options options;
+            try {
+                options = new SyntheticModel.Options(shape, type, seed, context, vocabFile, phd);
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+            if (vocabFile == null && shape.vocab() < SyntheticModel.MIN_SYNTHETIC_VOCAB) {
+                throw bad("vocab " + shape.vocab() + " is too small for the synthetic vocabulary (at least "
+                        + SyntheticModel.MIN_SYNTHETIC_VOCAB + ": specials and byte tokens); give --vocab or a larger one");
+            }
+            if (vocabFile != null && !vocabFile.has("tokenizer.ggml.tokens")) {
+                throw new Main.UserException(vocab + ": has no tokenizer.ggml.tokens");
+            }
+            err.println("synth: " + shape + (vocabFile != null ? ", vocabulary from " + vocab : "") + ", " + type + ", seed " + seed);
+            ProgressBar bar = new ProgressBar(err, "synth");
+            try {
+                SyntheticModel.write(out, options, bar);
+            } finally {
+                bar.finish();
+            }
+        } finally {
+            if (vocabFile != null) vocabFile.close();
+        }
+        err.printf("wrote %s (%s) in %.1f s%n", out, InfoCommand.bytes(out.toFile().length()), (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    private ModelShape shape() {
+        if ((shapeName == null) == (dims == null)) throw bad("give either --shape NAME or --dims D,L,H,KV,FFN,V");
+        if (shapeName != null) {
+            ModelShape s = ModelShape.named(shapeName);
+            if (s == null) throw bad("unknown shape '" + shapeName + "' (" + ModelShape.NAMES + ")");
+            return s;
+        }
+        try {
+            return ModelShape.parse(dims);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private SyntheticModel.Phd phd() {
+        if (phdK == null) {
+            if (phdVariant != null || phdWindow != null || phdChunk != null) throw bad("--phd-variant, --phd-window and --phd-chunk need --phd-k");
+            return null;
+        }
+        try {
+            return new SyntheticModel.Phd(phdK, phdVariant != null ? phdVariant : "phd", phdWindow, phdChunk);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}
