@@ -1,7 +1,9 @@
 package phd4j.phd;
 
+import java.util.Map;
 import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
+import phd4j.gguf.GgufValue;
 
 /**
  * The PHD settings of a model (DESIGN.md section 1): every token is repeated {@code k} times;
@@ -51,6 +53,14 @@ public record PhdConfig(int k, Variant variant, int window, int chunk) {
         if (v != Variant.PHD && (w < 1 || w > 1 << 20)) throw new GgufException(f.path() + ": phd.window: " + v.key + " needs W in 1..2^20, is " + w);
         if (v == Variant.CSWA && (c < 1 || c > 1 << 24)) throw new GgufException(f.path() + ": phd.chunk: phd-cswa needs C in 1..2^24, is " + c);
         return new PhdConfig((int) k, v, v == Variant.PHD ? 0 : (int) w, v == Variant.CSWA ? (int) c : 0);
+    }
+
+    /** Adds this configuration's {@code phd.*} keys (those {@link #fromGguf} reads) to GGUF metadata. */
+    public void putKeys(Map<String, GgufValue> metadata) {
+        metadata.put("phd.repeat", GgufValue.ofUInt32(k));
+        metadata.put("phd.variant", GgufValue.ofString(variant.key));
+        if (variant != Variant.PHD) metadata.put("phd.window", GgufValue.ofUInt32(window));
+        if (variant == Variant.CSWA) metadata.put("phd.chunk", GgufValue.ofUInt32(chunk));
     }
 
     /** The paper's name: vanilla, PHD-3, PHD-SWA-3-16, PHD-CSWA-3-16-32. */

@@ -14,6 +14,7 @@ import phd4j.convert.Progress;
 import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufValue;
 import phd4j.gguf.GgufWriter;
+import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import phd4j.simd.Quantizers;
 
@@ -33,8 +34,8 @@ public final class SyntheticModel {
 
     private SyntheticModel() {}
 
-    /** What {@code phd synth} writes: K > 1 or a variant adds the phd.* keys. */
-    public record Options(ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, Phd phd) {
+    /** What {@code phd synth} writes; a non-null {@code phd} adds the phd.* keys. */
+    public record Options(ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, PhdConfig phd) {
         public Options {
             if (!Quantizers.canQuantizeTo(type)) {
                 throw new IllegalArgumentException("cannot write " + type + " weights (F32, F16, BF16, Q8_0, Q4_0)");
@@ -44,22 +45,6 @@ public final class SyntheticModel {
                 if (cols % type.blockSize != 0) {
                     throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
                 }
-            }
-        }
-    }
-
-    /** The optional PHD keys (see DESIGN.md section 3); null fields are not written. */
-    public record Phd(int repeat, String variant, Integer window, Integer chunk) {
-        public Phd {
-            if (repeat < 1) throw new IllegalArgumentException("phd repeat K must be >= 1, got " + repeat);
-            if (!List.of("phd", "phd-swa", "phd-cswa").contains(variant)) {
-                throw new IllegalArgumentException("phd variant must be phd, phd-swa or phd-cswa, not '" + variant + "'");
-            }
-            if (!variant.equals("phd") && (window == null || window < 1)) {
-                throw new IllegalArgumentException(variant + " needs a window >= 1");
-            }
-            if (variant.equals("phd-cswa") && (chunk == null || chunk < 1)) {
-                throw new IllegalArgumentException("phd-cswa needs a chunk >= 1");
             }
         }
     }
@@ -139,12 +124,7 @@ public final class SyntheticModel {
         } else {
             m.putAll(SyntheticVocab.keys(s.vocab()));
         }
-        if (o.phd() != null) {
-            m.put("phd.repeat", GgufValue.ofUInt32(o.phd().repeat()));
-            m.put("phd.variant", GgufValue.ofString(o.phd().variant()));
-            if (o.phd().window() != null) m.put("phd.window", GgufValue.ofUInt32(o.phd().window()));
-            if (o.phd().chunk() != null) m.put("phd.chunk", GgufValue.ofUInt32(o.phd().chunk()));
-        }
+        if (o.phd() != null) o.phd().putKeys(m);
         return m;
     }
 

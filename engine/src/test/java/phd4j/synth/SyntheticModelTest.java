@@ -21,6 +21,7 @@ import phd4j.Model;
 import phd4j.Session;
 import phd4j.convert.Progress;
 import phd4j.gguf.GgufFile;
+import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import phd4j.simd.Kernels;
 
@@ -28,7 +29,7 @@ class SyntheticModelTest {
     @TempDir
     Path tmp;
 
-    private Path synth(String name, GgmlType type, long seed, GgufFile vocab, SyntheticModel.Phd phd) {
+    private Path synth(String name, GgmlType type, long seed, GgufFile vocab, PhdConfig phd) {
         Path out = tmp.resolve(name);
         SyntheticModel.write(out, new SyntheticModel.Options(ModelShape.named("tiny"), type, seed, 256, vocab, phd), Progress.NONE);
         return out;
@@ -93,7 +94,7 @@ class SyntheticModelTest {
         Path vocabModel = synth("v.gguf", GgmlType.F32, 1, null, null);
         Path out;
         try (GgufFile v = GgufFile.open(vocabModel)) {
-            out = synth("p.gguf", GgmlType.Q4_0, 2, v, new SyntheticModel.Phd(3, "phd-cswa", 16, 32));
+            out = synth("p.gguf", GgmlType.Q4_0, 2, v, new PhdConfig(3, PhdConfig.Variant.CSWA, 16, 32));
         }
         try (GgufFile f = GgufFile.open(out); GgufFile v = GgufFile.open(vocabModel)) {
             assertArrayEquals(v.getStringArray("tokenizer.ggml.tokens"), f.getStringArray("tokenizer.ggml.tokens"));
@@ -114,7 +115,6 @@ class SyntheticModelTest {
         assertThrows(IllegalArgumentException.class, () -> ModelShape.parse("64,2,4"), "six numbers");
         assertThrows(IllegalArgumentException.class, () -> new SyntheticModel.Options(ModelShape.parse("48,1,4,4,96,300"),
                 GgmlType.Q8_0, 1, 16, null, null), "rows of 48 do not fit Q8_0 blocks");
-        assertThrows(IllegalArgumentException.class, () -> new SyntheticModel.Phd(2, "phd-swa", null, null), "swa needs a window");
         assertThrows(IllegalArgumentException.class, () -> SyntheticModel.write(tmp.resolve("x.gguf"),
                 new SyntheticModel.Options(ModelShape.parse("64,1,4,4,128,100"), GgmlType.F32, 1, 16, null, null), Progress.NONE),
                 "vocab too small for the byte tokens");

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prompt and generation speed, llama-bench style.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin PhdOptions phdOptions;
 
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", defaultValue = "512", description = "prompt tokens; 0 skips the pp test (default: ${DEFAULT-VALUE})")
     int nPrompt;
@@ -31,18 +32,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5", description = "runs per test after a warm-up (default: ${DEFAULT-VALUE})")
     int repetitions;
-
-    @Option(names = "--phd-k", paramLabel = "K,K,...", split = ",", description = "PHD repeats to measure (default: the file's)")
-    List<Integer> ks;
-
-    @Option(names = "--phd-variant", paramLabel = "V", defaultValue = "phd", description = "phd, phd-swa or phd-cswa (default: ${DEFAULT-VALUE})")
-    String variant;
-
-    @Option(names = "--phd-window", paramLabel = "W", defaultValue = "0", description = "hidden-token window (phd-swa, phd-cswa)")
-    int window;
-
-    @Option(names = "--phd-chunk", paramLabel = "C", defaultValue = "0", description = "chunk length (phd-cswa)")
-    int chunk;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE})")
     String output;
@@ -62,23 +51,13 @@ final class BenchCommand implements Callable<Integer> {
         if (nPrompt < 0 || nGen < 0 || nPrompt + nGen == 0) throw common.bad("-p and -n must be >= 0, not both 0");
         if (repetitions < 1) throw common.bad("-r must be >= 1, got " + repetitions);
         if (!List.of("md", "csv", "json").contains(output)) throw common.bad("-o must be md, csv or json, got '" + output + "'");
-        PhdConfig.Variant v = PhdConfig.Variant.fromKey(variant);
-        if (v == null) throw common.bad("--phd-variant: unknown variant '" + variant + "' (phd, phd-swa, phd-cswa)");
+        List<PhdConfig> imposed = phdOptions.configs();
         List<Row> rows = new ArrayList<>();
         PrintWriter err = common.spec.commandLine().getErr();
         String fileName = common.model.getFileName().toString();
         long fileSize = Files.size(common.model);
         try (Model probe = Model.load(common.model, 1)) {
-            List<Integer> kList = ks != null ? ks : List.of(probe.phd().k());
-            List<PhdConfig> configs = new ArrayList<>();
-            for (int k : kList) {
-                try {
-                    configs.add(ks == null ? probe.phd()
-                            : new PhdConfig(k, v, v == PhdConfig.Variant.PHD ? 0 : window, v == PhdConfig.Variant.CSWA ? chunk : 0));
-                } catch (IllegalArgumentException e) {
-                    throw common.bad(e.getMessage());
-                }
-            }
+            List<PhdConfig> configs = imposed.isEmpty() ? List.of(probe.phd()) : imposed;
             String params = String.format("%.2f M", probe.parameterCount() / 1e6);
             for (PhdConfig phd : configs) {
                 try (Model model = Model.load(common.model, common.threads, phd)) {

@@ -1,44 +1,65 @@
 package phd4j.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import phd4j.phd.PhdConfig;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Options that impose PHD settings on any model, overriding the file's {@code phd.*} keys (a picocli mixin). */
+/**
+ * PHD settings given on the command line (a picocli mixin): imposed on a model in place of its
+ * {@code phd.*} keys (run, logits, info, bench), or written into a new file (synth).
+ */
 final class PhdOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--phd-k", paramLabel = "K", description = "override: repeat each token K times (1 = vanilla)")
-    Integer k;
+    @Option(names = "--phd-k", paramLabel = "K", split = ",",
+            description = "repeat each token K times (1 = vanilla); bench takes a list, e.g. 1,2,4,8")
+    List<Integer> ks;
 
-    @Option(names = "--phd-variant", paramLabel = "V", description = "override: phd, phd-swa or phd-cswa (default: phd)")
+    @Option(names = "--phd-variant", paramLabel = "V", description = "phd, phd-swa or phd-cswa (default: phd)")
     String variant;
 
-    @Option(names = "--phd-window", paramLabel = "W", description = "override: hidden-token window W (phd-swa, phd-cswa)")
+    @Option(names = "--phd-window", paramLabel = "W", description = "hidden-token window W (phd-swa, phd-cswa)")
     Integer window;
 
-    @Option(names = "--phd-chunk", paramLabel = "C", description = "override: chunk length C (phd-cswa)")
+    @Option(names = "--phd-chunk", paramLabel = "C", description = "chunk length C (phd-cswa)")
     Integer chunk;
 
-    /** The imposed settings, or null when no --phd-* option was given. */
+    /** The one setting given, or null when no --phd-* option was given. */
     PhdConfig config() {
-        if (k == null && variant == null && window == null && chunk == null) return null;
-        if (k == null) throw new ParameterException(spec.commandLine(), "--phd-variant, --phd-window and --phd-chunk need --phd-k");
+        List<PhdConfig> all = configs();
+        if (all.size() > 1) throw bad("--phd-k takes one value here, got " + ks);
+        return all.isEmpty() ? null : all.getFirst();
+    }
+
+    /** One setting per K given (same variant, window, chunk); empty when no --phd-* option was given. */
+    List<PhdConfig> configs() {
+        if (ks == null) {
+            if (variant != null || window != null || chunk != null) throw bad("--phd-variant, --phd-window and --phd-chunk need --phd-k");
+            return List.of();
+        }
         PhdConfig.Variant v = variant == null ? PhdConfig.Variant.PHD : PhdConfig.Variant.fromKey(variant);
-        if (v == null) throw new ParameterException(spec.commandLine(), "--phd-variant: unknown variant '" + variant + "' (phd, phd-swa, phd-cswa)");
-        if (v == PhdConfig.Variant.PHD && (window != null || chunk != null)) {
-            throw new ParameterException(spec.commandLine(), "--phd-window and --phd-chunk apply to phd-swa and phd-cswa only");
+        if (v == null) throw bad("--phd-variant: unknown variant '" + variant + "' (phd, phd-swa, phd-cswa)");
+        if (v == PhdConfig.Variant.PHD && (window != null || chunk != null)) throw bad("--phd-window and --phd-chunk apply to phd-swa and phd-cswa only");
+        if (v == PhdConfig.Variant.SWA && chunk != null) throw bad("--phd-chunk applies to phd-cswa only");
+        List<PhdConfig> out = new ArrayList<>();
+        for (int k : ks) {
+            try {
+                out.add(new PhdConfig(k, v, window == null ? 0 : window, chunk == null ? 0 : chunk));
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
         }
-        if (v == PhdConfig.Variant.SWA && chunk != null) throw new ParameterException(spec.commandLine(), "--phd-chunk applies to phd-cswa only");
-        try {
-            return new PhdConfig(k, v, window == null ? 0 : window, chunk == null ? 0 : chunk);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        return out;
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     /** Says on stderr that the settings in use are not the file's. */

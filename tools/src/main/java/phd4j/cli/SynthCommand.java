@@ -4,10 +4,12 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import phd4j.gguf.GgufFile;
+import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import phd4j.synth.ModelShape;
 import phd4j.synth.SyntheticModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,17 +45,7 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--ctx", paramLabel = "N", defaultValue = "2048", description = "llama.context_length (default: ${DEFAULT-VALUE})")
     int context;
 
-    @Option(names = "--phd-k", paramLabel = "K", description = "phd.repeat: tokens are repeated K times (writes the phd.* keys)")
-    Integer phdK;
-
-    @Option(names = "--phd-variant", paramLabel = "V", description = "phd.variant: phd, phd-swa or phd-cswa (default with --phd-k: phd)")
-    String phdVariant;
-
-    @Option(names = "--phd-window", paramLabel = "W", description = "phd.window (phd-swa, phd-cswa)")
-    Integer phdWindow;
-
-    @Option(names = "--phd-chunk", paramLabel = "C", description = "phd.chunk (phd-cswa)")
-    Integer phdChunk;
+    @Mixin PhdOptions phdOptions;
 
     @Option(names = "--verbose", description = "show stack traces")
     void setVerbose(boolean v) {
@@ -64,7 +56,7 @@ final class SynthCommand implements Callable<Integer> {
     public Integer call() {
         ModelShape shape = shape();
         GgmlType type = QuantizeCommand.parseType(spec, typeName);
-        SyntheticModel.Phd phd = phd();
+        PhdConfig phd = phdOptions.config();
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
         GgufFile vocabFile = vocab != null ? GgufFile.open(vocab) : null;
@@ -110,17 +102,6 @@ final class SynthCommand implements Callable<Integer> {
         }
     }
 
-    private SyntheticModel.Phd phd() {
-        if (phdK == null) {
-            if (phdVariant != null || phdWindow != null || phdChunk != null) throw bad("--phd-variant, --phd-window and --phd-chunk need --phd-k");
-            return null;
-        }
-        try {
-            return new SyntheticModel.Phd(phdK, phdVariant != null ? phdVariant : "phd", phdWindow, phdChunk);
-        } catch (IllegalArgumentException e) {
-            throw bad(e.getMessage());
-        }
-    }
 
     private ParameterException bad(String message) {
         return new ParameterException(spec.commandLine(), message);
