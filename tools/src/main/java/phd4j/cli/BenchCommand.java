@@ -86,11 +86,27 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Row measure(Model model, PhdConfig phd, String test, int prompt, int gen, long perToken, PrintWriter err) {
+        double[] seconds = timeRuns(model, prompt, gen, repetitions, err);
+        int ctx = Math.max(prompt + gen, 1);
+        long kv;
+        try (Session s = model.newSession(ctx)) {
+            kv = s.kvCacheBytes();
+        }
+        return new Row(test, prompt, gen, phd, kv, seconds, prompt > 0 ? prompt : gen, perToken);
+    }
+
+    /**
+     * Seconds of each of {@code runs} runs, after one warm-up, each on a fresh session: evaluating
+     * a prompt of {@code prompt} random tokens (variant-minimal prefill), or else {@code gen}
+     * single-token decode steps. Progress lines go to err.
+     */
+    static double[] timeRuns(Model model, int prompt, int gen, int runs, PrintWriter err) {
         int ctx = Math.max(prompt + gen, 1);
         SplittableRandom random = new SplittableRandom(42);
         int vocab = model.config().vocabSize();
-        double[] seconds = new double[repetitions];
-        for (int run = -1; run < repetitions; run++) { // run -1 is the warm-up
+        String test = prompt > 0 ? "pp" + prompt : "tg" + gen;
+        double[] seconds = new double[runs];
+        for (int run = -1; run < runs; run++) { // run -1 is the warm-up
             int[] tokens = random.ints(Math.max(prompt, gen), 0, vocab).toArray();
             try (Session s = model.newSession(ctx)) {
                 long t0 = System.nanoTime();
@@ -101,14 +117,10 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 long ns = System.nanoTime() - t0;
                 if (run >= 0) seconds[run] = ns / 1e9;
-                err.printf("%s %s run %s: %.1f ms%n", phd.name(), test, run < 0 ? "warm-up" : Integer.toString(run + 1), ns / 1e6);
+                err.printf("%s %s run %s: %.1f ms%n", model.phd().name(), test, run < 0 ? "warm-up" : Integer.toString(run + 1), ns / 1e6);
                 err.flush();
             }
         }
-        long kv;
-        try (Session s = model.newSession(ctx)) {
-            kv = s.kvCacheBytes();
-        }
-        return new Row(test, prompt, gen, phd, kv, seconds, prompt > 0 ? prompt : gen, perToken);
+        return seconds;
     }
 }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code phd} command line: one subcommand class per command. */
 @Command(name = "phd", mixinStandardHelpOptions = true, version = "phd4j 0.1.0",
         description = "Runs Llama and PHD-Transformer models from GGUF files.",
-        subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InfoCommand.class, BenchCommand.class,
+        subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InfoCommand.class, BenchCommand.class, SweepCommand.class,
                 QuantizeCommand.class, SynthCommand.class})
 public final class Main implements Runnable {
 
@@ -49,7 +49,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, logits, tokenize, info, bench, quantize, synth)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, logits, tokenize, info, bench, sweep, quantize, synth)");
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {

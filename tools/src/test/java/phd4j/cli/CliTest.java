@@ -54,7 +54,7 @@ class CliTest {
 
     @Test
     void helpOnEveryCommand() {
-        for (String cmd : List.of("run", "logits", "tokenize", "info", "bench", "quantize", "synth")) {
+        for (String cmd : List.of("run", "logits", "tokenize", "info", "bench", "sweep", "quantize", "synth")) {
             Result r = phd(cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: phd " + cmd), r.out());
@@ -176,6 +176,16 @@ class CliTest {
         assertEquals(3.0, ((Map<String, Object>) rows.get(3)).get("phd_k"));
         assertEquals(2, phd("bench", "-m", stories(), "-o", "xml").status());
         assertEquals(2, phd("bench", "-m", stories(), "-r", "0").status());
+    }
+
+    @Test
+    void sweepWritesTheTableTheCsvAndTwoCharts(@TempDir Path dir) throws Exception {
+        Result r = phd("sweep", "-m", stories(), "-k", "1,2", "-p", "8", "-n", "2", "-r", "1", "-t", "1", "-o", dir.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(2 + 6, r.out().strip().lines().count(), r.out()); // header, rule, 3 variants x 2 K
+        assertEquals(1 + 12, Files.readAllLines(dir.resolve("sweep.csv")).size(), "decode and prefill for 6 points");
+        assertTrue(Files.readString(dir.resolve("decode.svg")).contains("PHD-CSWA-K-16-32"));
+        assertTrue(Files.exists(dir.resolve("prefill.svg")));
     }
 
     private static Map<String, Object> fixture(int index) {

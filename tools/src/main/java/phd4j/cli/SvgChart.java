@@ -1,0 +1,122 @@
+package phd4j.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A line chart written as a standalone SVG file: several named series of (x, y) points, linear
+ * axes with round tick values, a legend. Enough for benchmark sweeps and loss curves without a
+ * plotting dependency.
+ */
+final class SvgChart {
+    record Series(String name, double[] x, double[] y) {}
+
+    private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"};
+    private static final int WIDTH = 720, HEIGHT = 440, LEFT = 70, RIGHT = 240, TOP = 40, BOTTOM = 55;
+
+    private final String title, xLabel, yLabel;
+    private final List<Series> series = new ArrayList<>();
+
+    SvgChart(String title, String xLabel, String yLabel) {
+        this.title = title;
+        this.xLabel = xLabel;
+        this.yLabel = yLabel;
+    }
+
+    SvgChart add(String name, double[] x, double[] y) {
+        if (x.length != y.length) throw new IllegalArgumentException("series " + name + ": " + x.length + " x values, " + y.length + " y values");
+        series.add(new Series(name, x.clone(), y.clone()));
+        return this;
+    }
+
+    void write(Path file) throws IOException {
+        Files.writeString(file, render(), StandardCharsets.UTF_8);
+    }
+
+    String render() {
+        double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY, y0 = 0;
+        for (Series s : series) {
+            for (int i = 0; i < s.x().length; i++) {
+                x0 = Math.min(x0, s.x()[i]);
+                x1 = Math.max(x1, s.x()[i]);
+                y0 = Math.min(y0, s.y()[i]);
+                y1 = Math.max(y1, s.y()[i]);
+            }
+        }
+        if (!(x1 > x0)) x1 = x0 + 1;
+        double yStep = niceStep((y1 - y0) / 5), xStep = niceStep((x1 - x0) / 8);
+        if (allIntegers(series)) xStep = Math.max(1, Math.rint(xStep)); // K, steps: no fractional ticks
+        y1 = Math.ceil(y1 / yStep) * yStep;
+        y0 = Math.floor(y0 / yStep) * yStep;
+        if (!(y1 > y0)) y1 = y0 + yStep;
+        int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
+        Axis xs = new Axis(x0, x1, LEFT, LEFT + plotW), ys = new Axis(y0, y1, TOP + plotH, TOP);
+
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT));
+        b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
+        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">%s</text>%n", LEFT + plotW / 2, esc(title)));
+        for (double v = y0; v <= y1 + yStep / 2; v += yStep) {
+            double y = ys.map(v);
+            b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", LEFT, y, LEFT + plotW, y));
+            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 6, y + 4, label(v)));
+        }
+        for (double v = Math.ceil(x0 / xStep) * xStep; v <= x1 + xStep / 2; v += xStep) {
+            double x = xs.map(v);
+            b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", x, TOP, x, TOP + plotH));
+            b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x, TOP + plotH + 18, label(v)));
+        }
+        b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>%n", LEFT, TOP, plotW, plotH));
+        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", LEFT + plotW / 2, HEIGHT - 12, esc(xLabel)));
+        b.append(String.format(Locale.ROOT, "<text transform=\"translate(16,%d) rotate(-90)\" text-anchor=\"middle\">%s</text>%n", TOP + plotH / 2, esc(yLabel)));
+        for (int i = 0; i < series.size(); i++) {
+            Series s = series.get(i);
+            String color = COLORS[i % COLORS.length];
+            StringBuilder pts = new StringBuilder();
+            for (int j = 0; j < s.x().length; j++) pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", xs.map(s.x()[j]), ys.map(s.y()[j])));
+            b.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n", pts.toString().trim(), color));
+            if (s.x().length <= 40) {
+                for (int j = 0; j < s.x().length; j++) {
+                    b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n", xs.map(s.x()[j]), ys.map(s.y()[j]), color));
+                }
+            }
+            int ly = TOP + 10 + 20 * i;
+            b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>%n", LEFT + plotW + 12, ly, LEFT + plotW + 32, ly, color));
+            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", LEFT + plotW + 38, ly + 4, esc(s.name())));
+        }
+        return b.append("</svg>\n").toString();
+    }
+
+    private static boolean allIntegers(List<Series> series) {
+        for (Series s : series) for (double x : s.x()) if (x != Math.rint(x)) return false;
+        return true;
+    }
+
+    private record Axis(double lo, double hi, double from, double to) {
+        double map(double v) {
+            return from + (v - lo) / (hi - lo) * (to - from);
+        }
+    }
+
+    /** 1, 2 or 5 times a power of ten, at least {@code raw}. */
+    static double niceStep(double raw) {
+        if (!(raw > 0)) return 1;
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[] {1, 2, 5, 10}) if (m * p >= raw) return m * p;
+        return 10 * p;
+    }
+
+    private static String label(double v) {
+        if (Math.abs(v - Math.rint(v)) < 1e-9) return Long.toString(Math.round(v));
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}
