@@ -13,6 +13,7 @@ final class ProgressBar implements Progress {
     private final PrintWriter err;
     private final String label;
     private final boolean terminal;
+    private final java.util.function.LongFunction<String> unit;
     private long lastDraw;
     private int lastTenth = -1;
     private boolean drawn;
@@ -22,9 +23,19 @@ final class ProgressBar implements Progress {
     }
 
     ProgressBar(PrintWriter err, String label, boolean terminal) {
+        this(err, label, terminal, InfoCommand::bytes);
+    }
+
+    /** A bar counting other things than bytes: {@code unit} formats a count (e.g. "1200 merges"). */
+    ProgressBar(PrintWriter err, String label, java.util.function.LongFunction<String> unit) {
+        this(err, label, Boolean.getBoolean("phd.stderr.terminal"), unit);
+    }
+
+    ProgressBar(PrintWriter err, String label, boolean terminal, java.util.function.LongFunction<String> unit) {
         this.err = err;
         this.label = label;
         this.terminal = terminal;
+        this.unit = unit;
     }
 
     @Override
@@ -38,13 +49,13 @@ final class ProgressBar implements Progress {
             int filled = (int) (f * WIDTH);
             // \r returns to the line's start, ESC[K clears what a longer previous line left
             err.printf("\r%s %3d%% [%s%s] %s / %s  %s\u001b[K", label, (int) (f * 100), "#".repeat(filled), ".".repeat(WIDTH - filled),
-                    InfoCommand.bytes(done), InfoCommand.bytes(total), tensor);
+                    unit.apply(done), unit.apply(total), tensor);
             err.flush();
         } else {
             int tenth = (int) (f * 10);
             if (tenth == lastTenth) return;
             lastTenth = tenth;
-            err.printf("%s %3d%% (%s of %s)%n", label, tenth * 10, InfoCommand.bytes(done), InfoCommand.bytes(total));
+            err.printf("%s %3d%% (%s of %s)%n", label, tenth * 10, unit.apply(done), unit.apply(total));
             err.flush();
         }
     }
