@@ -50,6 +50,7 @@ public final class Transformer {
     private final float[] xk, xnf, rstdf;     // [N][d], [N][d], [N]   copy-K rows (N = B*T), final norm
     private final float[] logits;             // [N][vocab]    logits, then (after loss) dLoss/dlogits
     private int[] tokens, targets;            // [B][T]
+    private final double[] rowLoss;           // [N] per-position loss of the last forward
 
     // backward scratch
     private final float[] dres, dxn, dq, dk, dv, dao, dg, du, dhh, dT, dxk;
@@ -84,6 +85,7 @@ public final class Transformer {
         gate = new float[nl][rows * ffn]; up = new float[nl][rows * ffn]; hh = new float[nl][rows * ffn];
         xk = new float[n * d]; xnf = new float[n * d]; rstdf = new float[n];
         logits = new float[n * vocab];
+        rowLoss = new double[n];
 
         dres = new float[rows * d]; dxn = new float[rows * d]; dq = new float[rows * d];
         dk = new float[rows * kvd]; dv = new float[rows * kvd]; dao = new float[rows * d];
@@ -449,8 +451,14 @@ public final class Transformer {
     // Cross-entropy on copy K: loss = mean_n -log softmax(logits_n)[target_n]; logits <- dLoss/dlogits
     // =============================================================================================
 
+    /** Sum of the per-position losses of the first {@code sequences} sequences of the last forward. */
+    double lastRowLosses(int sequences) {
+        double sum = 0;
+        for (int r = 0; r < sequences * t; r++) sum += rowLoss[r];
+        return sum / t;
+    }
+
     private double crossEntropy() {
-        double[] rowLoss = new double[n];
         float invN = 1f / n;
         forRows(n, vocab, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
