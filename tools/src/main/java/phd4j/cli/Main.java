@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "phd", mixinStandardHelpOptions = true, version = "phd4j 0.1.0",
         description = "Runs Llama and PHD-Transformer models from GGUF files.",
         subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InfoCommand.class, BenchCommand.class,
-                QuantizeCommand.class, SynthCommand.class})
+                QuantizeCommand.class, SynthCommand.class, TrainCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -49,7 +49,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, logits, tokenize, info, bench, quantize, synth)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, logits, tokenize, info, bench, quantize, synth, train)");
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
