@@ -6,7 +6,8 @@ import phd4j.simd.WorkerPool;
  * AdamW (Loshchilov and Hutter): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, both bias-corrected,
  * then w -= lr (m^ / (sqrt(v^) + eps) + wd w), the decay decoupled from the gradient and applied
  * only to tensors marked for it (the matrices; see {@link TrainSettings#weightDecay}).
- * Element-wise, so splitting it over threads cannot change a bit.
+ * Element-wise, so splitting it over threads cannot change a bit; StrictMath for the bias
+ * corrections, so compiled and interpreted code agree.
  */
 public final class AdamW {
     final float[] m, v;
@@ -28,7 +29,7 @@ public final class AdamW {
      */
     public void update(WorkerPool pool, float[] w, float[] g, float gradScale, long t, TrainSettings s, double lr) {
         float b1 = (float) s.beta1(), b2 = (float) s.beta2(), eps = (float) s.eps();
-        float c1 = (float) (1 / (1 - Math.pow(s.beta1(), t))), c2 = (float) (1 / (1 - Math.pow(s.beta2(), t)));
+        float c1 = (float) (1 / (1 - StrictMath.pow(s.beta1(), t))), c2 = (float) (1 / (1 - StrictMath.pow(s.beta2(), t)));
         float flr = (float) lr, wd = (float) s.weightDecay();
         int n = w.length, block = 1 << 14;
         pool.parallelFor((n + block - 1) / block, (b0, b1x) -> {

@@ -38,7 +38,7 @@ public record TrainSettings(int batch, int steps, double lr, double minLr, int w
         if (s < warmup) return lr * (s + 1) / warmup;
         if (s >= steps) return minLr;
         double progress = (double) (s - warmup) / Math.max(1, steps - warmup);
-        return minLr + 0.5 * (lr - minLr) * (1 + Math.cos(Math.PI * progress));
+        return minLr + 0.5 * (lr - minLr) * (1 + StrictMath.cos(Math.PI * progress));
     }
 
     public TrainSettings withSteps(int n) {

@@ -72,7 +72,13 @@ public final class Transformer {
         rope = new Rope(Rope.Style.NORMAL, hd, hd, shape.ropeBase(), 1f);
         int half = hd / 2;
         cos = new float[t * half]; sin = new float[t * half]; negSin = new float[t * half];
-        for (int p = 0; p < t; p++) rope.angles(p, cos, sin, p * half);
+        for (int p = 0; p < t; p++) {
+            for (int i = 0; i < half; i++) {  // as Rope.angles, in StrictMath: the same bits in every run
+                double theta = (double) p * (float) StrictMath.pow(shape.ropeBase(), -2.0 * i / hd);
+                cos[p * half + i] = (float) StrictMath.cos(theta);
+                sin[p * half + i] = (float) StrictMath.sin(theta);
+            }
+        }
         for (int i = 0; i < sin.length; i++) negSin[i] = -sin[i];
 
         int nl = shape.layers();
@@ -287,8 +293,8 @@ public final class Transformer {
         float eps = shape.rmsEps();
         forRows(nRows, d, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                float ss = Ops.dot(x, r * d, x, r * d, d);
-                float s = (float) (1.0 / Math.sqrt(ss / d + eps));
+                float ss = dot(x, r * d, x, r * d, d);
+                float s = (float) (1.0 / Math.sqrt(ss / d + eps)); // sqrt is exactly rounded
                 rstd[r] = s;
                 for (int i = 0; i < d; i++) y[r * d + i] = x[r * d + i] * s * w[wo + i];
             }
@@ -338,7 +344,7 @@ public final class Transformer {
         forRows(rows, ffn, (r0, r1) -> {
             for (int i = r0 * ffn; i < r1 * ffn; i++) {
                 float gi = g[i];
-                h[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
+                h[i] = gi / (1f + (float) StrictMath.exp(-gi)) * u[i];
             }
         });
     }
@@ -348,7 +354,7 @@ public final class Transformer {
         forRows(rows, ffn, (r0, r1) -> {
             for (int i = r0 * ffn; i < r1 * ffn; i++) {
                 float gi = g[i];
-                float sg = 1f / (1f + (float) Math.exp(-gi));
+                float sg = 1f / (1f + (float) StrictMath.exp(-gi));
                 duOut[i] = dh[i] * gi * sg;
                 dgOut[i] = dh[i] * u[i] * sg * (1f + gi * (1f - sg));
             }
@@ -380,13 +386,13 @@ public final class Transformer {
                     float max = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < nKeys; j++) {
                         int kr = base + keyRow(j, nOrig, lo);
-                        float sc = Ops.dot(qq, qo, ks, kr * kvd + kvh * hd, hd) * attScale;
+                        float sc = dot(qq, qo, ks, kr * kvd + kvh * hd, hd) * attScale;
                         a[ao0 + j] = sc;
                         max = Math.max(max, sc);
                     }
                     float sum = 0;
                     for (int j = 0; j < nKeys; j++) {
-                        float ex = (float) Math.exp(a[ao0 + j] - max);
+                        float ex = (float) StrictMath.exp(a[ao0 + j] - max);
                         a[ao0 + j] = ex;
                         sum += ex;
                     }
@@ -430,7 +436,7 @@ public final class Transformer {
                         float dot = 0;
                         for (int j = 0; j < nKeys; j++) {
                             int kr = base + keyRow(j, nOrig, lo);
-                            dp[j] = Ops.dot(dao, qo, vs, kr * kvd + kvh * hd, hd);
+                            dp[j] = dot(dao, qo, vs, kr * kvd + kvh * hd, hd);
                             dot += a[ao0 + j] * dp[j];
                             Ops.axpy(a[ao0 + j], dao, qo, dv, kr * kvd + kvh * hd, hd);
                         }
@@ -467,16 +473,35 @@ public final class Transformer {
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < vocab; i++) max = Math.max(max, logits[o + i]);
                 double sum = 0;
-                for (int i = 0; i < vocab; i++) sum += Math.exp(logits[o + i] - max);
+                for (int i = 0; i < vocab; i++) sum += StrictMath.exp(logits[o + i] - max);
                 rowLoss[r] = Math.log(sum) - (logits[o + tgt] - max);
                 float inv = (float) (1.0 / sum);
-                for (int i = 0; i < vocab; i++) logits[o + i] = (float) Math.exp(logits[o + i] - max) * inv * invN;
+                for (int i = 0; i < vocab; i++) logits[o + i] = (float) StrictMath.exp(logits[o + i] - max) * inv * invN;
                 logits[o + tgt] -= invN;
             }
         });
         double total = 0;
         for (double x : rowLoss) total += x;
         return total / n;
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * Sum of a[ao + i] * b[bo + i], i < n, lanes added in a fixed order. Not Ops.dot: its
+     * reduceLanes may add lanes in another order once compiled than when interpreted, which would
+     * make a resumed run (compiled from its first step) differ in the last bits from a cold one.
+     */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        var acc = jdk.incubator.vector.FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = jdk.incubator.vector.FloatVector.fromArray(S, a, ao + i).fma(jdk.incubator.vector.FloatVector.fromArray(S, b, bo + i), acc);
+        }
+        float sum = 0;
+        for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
+        for (; i < n; i++) sum = Math.fma(a[ao + i], b[bo + i], sum);
+        return sum;
     }
 
     /** Runs a row-wise step over the pool when there is enough work to be worth waking threads. */

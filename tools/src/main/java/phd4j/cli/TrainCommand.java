@@ -42,6 +42,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from OUT.ckpt if it exists (bit-identical to an uninterrupted run)")
     boolean resume;
 
+    @Option(names = "--stop-after", paramLabel = "N", description = "stop after step N with a checkpoint, as if interrupted (continue with --resume)")
+    long stopAfter;
+
     @Option(names = "--verbose", description = "show stack traces")
     void setVerbose(boolean v) {
         CommonOptions.verbose = v;
@@ -128,6 +131,12 @@ final class TrainCommand implements Callable<Integer> {
                         r.step(), r.loss(), r.lr(), r.gradNorm(), tr.tokensSeen(), tokS,
                         valLoss != null ? String.format(Locale.ROOT, ",\"val_loss\":%.6f", valLoss) : ""));
                 if ((ckptEvery > 0 && r.step() % ckptEvery == 0) || last) tr.save(ckpt);
+                if (stopAfter > 0 && r.step() == stopAfter && !last) {
+                    tr.save(ckpt);
+                    if (terminal) err.println();
+                    err.printf(Locale.ROOT, "train: stopped after step %d; checkpoint %s (continue with --resume)%n", r.step(), ckpt);
+                    return 0;
+                }
             }
             if (terminal) err.println();
             tr.export(out, vocab, recipe.get("name"));
