@@ -1,0 +1,138 @@
+package phd4j.train;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import phd4j.phd.PhdConfig;
+
+/**
+ * A training checkpoint: shape, settings, step, data position (tokens seen), RNG state, weights
+ * and both AdamW moments. Binary, big-endian header then little-endian float arrays:
+ * <pre>
+ *   "PHD4JCKP" u32 version=1
+ *   shape:    dim layers heads kvHeads ffn vocab seqLen (i32) tied (u8) rmsEps ropeBase (f32)
+ *             K (i32) variant (UTF) window chunk (i32)
+ *   settings: batch steps (i32) lr minLr (f64) warmup (i32) beta1 beta2 eps weightDecay clip initStd (f64) seed (i64)
+ *   step tokensSeen rngState (i64)   n (i32)   params[n] m[n] v[n] (f32 LE)   "END!"
+ * </pre>
+ * Written to a temporary file in the same folder, forced to disk, then renamed over the target
+ * (atomic), so a run killed at any moment leaves either the old checkpoint or the new one.
+ */
+public final class Checkpoint {
+    private static final byte[] MAGIC = "PHD4JCKP".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+
+    private Checkpoint() {}
+
+    public record State(ModelShape shape, TrainSettings settings, long step, long tokensSeen, long rngState,
+                        float[] params, float[] m, float[] v) {}
+
+    public static void write(Path file, ModelShape s, TrainSettings t, long step, long tokensSeen, long rngState,
+                             float[] params, float[] m, float[] v) {
+        Path target = file.toAbsolutePath();
+        Path tmp = null;
+        try {
+            Files.createDirectories(target.getParent());
+            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                var bytes = new java.io.ByteArrayOutputStream();
+                try (DataOutputStream o = new DataOutputStream(bytes)) {
+                    o.write(MAGIC);
+                    o.writeInt(VERSION);
+                    o.writeInt(s.dim()); o.writeInt(s.layers()); o.writeInt(s.heads()); o.writeInt(s.kvHeads());
+                    o.writeInt(s.ffn()); o.writeInt(s.vocab()); o.writeInt(s.seqLen()); o.writeBoolean(s.tied());
+                    o.writeFloat(s.rmsEps()); o.writeFloat(s.ropeBase());
+                    o.writeInt(s.k()); o.writeUTF(s.phd().variant().key); o.writeInt(s.phd().window()); o.writeInt(s.phd().chunk());
+                    o.writeInt(t.batch()); o.writeInt(t.steps()); o.writeDouble(t.lr()); o.writeDouble(t.minLr()); o.writeInt(t.warmup());
+                    o.writeDouble(t.beta1()); o.writeDouble(t.beta2()); o.writeDouble(t.eps()); o.writeDouble(t.weightDecay());
+                    o.writeDouble(t.clip()); o.writeDouble(t.initStd()); o.writeLong(t.seed());
+                    o.writeLong(step); o.writeLong(tokensSeen); o.writeLong(rngState);
+                    o.writeInt(params.length);
+                }
+                writeFully(ch, ByteBuffer.wrap(bytes.toByteArray()));
+                for (float[] a : new float[][] {params, m, v}) writeFloats(ch, a);
+                writeFully(ch, ByteBuffer.wrap("END!".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write checkpoint: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a hidden temporary file named after the target; harmless
+                }
+            }
+        }
+    }
+
+    public static State read(Path file) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            byte[] magic = in.readNBytes(MAGIC.length);
+            if (!java.util.Arrays.equals(magic, MAGIC)) throw new IOException("not a phd4j checkpoint");
+            int version = in.readInt();
+            if (version != VERSION) throw new IOException("checkpoint version " + version + ", this build reads " + VERSION);
+            int dim = in.readInt(), layers = in.readInt(), heads = in.readInt(), kvHeads = in.readInt();
+            int ffn = in.readInt(), vocab = in.readInt(), seqLen = in.readInt();
+            boolean tied = in.readBoolean();
+            float eps = in.readFloat(), base = in.readFloat();
+            int k = in.readInt();
+            PhdConfig.Variant variant = PhdConfig.Variant.fromKey(in.readUTF());
+            int window = in.readInt(), chunk = in.readInt();
+            ModelShape s = new ModelShape(dim, layers, heads, kvHeads, ffn, vocab, seqLen, tied, eps, base,
+                    new PhdConfig(k, variant, window, chunk));
+            TrainSettings t = new TrainSettings(in.readInt(), in.readInt(), in.readDouble(), in.readDouble(), in.readInt(),
+                    in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readLong());
+            long step = in.readLong(), seen = in.readLong(), rng = in.readLong();
+            int n = in.readInt();
+            if (n != ParamLayout.of(s).size()) throw new IOException("checkpoint holds " + n + " parameters, its shape needs " + ParamLayout.of(s).size());
+            float[] params = readFloats(in, n), m = readFloats(in, n), v = readFloats(in, n);
+            if (!new String(in.readNBytes(4), java.nio.charset.StandardCharsets.US_ASCII).equals("END!")) throw new IOException("truncated checkpoint");
+            return new State(s, t, step, seen, rng, params, m, v);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UncheckedIOException(file + ": cannot read checkpoint: " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    private static void writeFloats(FileChannel ch, float[] a) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < a.length; ) {
+            int n = Math.min(a.length - i, buf.capacity() / 4);
+            buf.clear();
+            buf.asFloatBuffer().put(a, i, n);
+            buf.limit(n * 4);
+            writeFully(ch, buf);
+            i += n;
+        }
+    }
+
+    private static float[] readFloats(DataInputStream in, int n) throws IOException {
+        float[] a = new float[n];
+        byte[] raw = new byte[1 << 20];
+        for (int i = 0; i < n; ) {
+            int c = Math.min(n - i, raw.length / 4);
+            in.readFully(raw, 0, c * 4);
+            ByteBuffer.wrap(raw, 0, c * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(a, i, c);
+            i += c;
+        }
+        return a;
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+}

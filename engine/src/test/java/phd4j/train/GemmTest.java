@@ -1,0 +1,45 @@
+package phd4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import phd4j.simd.WorkerPool;
+
+class GemmTest {
+    @Test
+    void matchesNaiveProductWithOffsetsStridesAndTails() {
+        Random rnd = new Random(1);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {9, 50, 33}, {64, 96, 40}, {13, 129, 70}};
+            for (int[] sh : shapes) {
+                int m = sh[0], n = sh[1], k = sh[2];
+                int lda = k + 3, ldb = n + 5, ldc = n + 2;
+                float[] a = rand(rnd, 4 + m * lda), b = rand(rnd, 2 + k * ldb), c0 = rand(rnd, 1 + m * ldc);
+                for (boolean acc : new boolean[] {false, true}) {
+                    float[] c = c0.clone();
+                    Gemm.mul(pool, m, n, k, a, 4, lda, b, 2, ldb, c, 1, ldc, acc);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double want = acc ? c0[1 + i * ldc + j] : 0;
+                            for (int p = 0; p < k; p++) want += (double) a[4 + i * lda + p] * b[2 + p * ldb + j];
+                            assertEquals(want, c[1 + i * ldc + j], 1e-4 * (1 + Math.abs(want)));
+                        }
+                    }
+                }
+                float[] tr = new float[m * k + 3];
+                Gemm.transpose(pool, a, 4, m, lda, new float[m * lda], 0);
+                float[] dense = new float[m * k];
+                for (int i = 0; i < m; i++) System.arraycopy(a, 4 + i * lda, dense, i * k, k);
+                Gemm.transpose(pool, dense, 0, m, k, tr, 3);
+                for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) assertEquals(dense[i * k + p], tr[3 + p * m + i]);
+            }
+        }
+    }
+
+    static float[] rand(Random r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+        return v;
+    }
+}
