@@ -21,14 +21,19 @@ import phd4j.simd.Quantizers;
 /**
  * Converts the weight matrices of a GGUF model to another type, as {@code llama-quantize} does,
  * so that with {@code pure} the output is byte for byte llama-quantize's {@code --pure} output
- * for F32, F16, BF16, Q8_0 and Q4_0 (same metadata order, same tensor bytes).
+ * for F32, F16, BF16, Q8_0 and Q4_0 (same metadata order, same tensor bytes). For Q4_K, Q5_K and
+ * Q6_K the layout and metadata are the same, but the tensor bytes differ: phd4j's K-quant search
+ * starts from llama.cpp's and improves on it (see phd4j.simd.KQuantizer), so every tensor comes
+ * out at least as accurate (RMSE), not identical.
  *
  * <p>Which tensors change (llama.cpp's rules, restricted to Llama-layout models): tensors of two
  * or more dims whose name ends in {@code weight}, norms ({@code *_norm.weight}) excepted; 1-D
- * tensors are copied unchanged. Without {@code pure}, llama.cpp gives the output matrix (or the
- * embedding when it doubles as the output) of a Q4_0 file Q6_K; phd4j cannot write Q6_K yet and
- * uses Q8_0 there, the next type up that it can. A matrix whose rows are not a multiple of the
- * target's block size keeps its type (llama.cpp would fall back to F16). Tensors are written in
+ * tensors are copied unchanged. Without {@code pure}, the output matrix (or the embedding when it
+ * doubles as the output) of a Q4_0, Q4_K, Q5_K or Q6_K file is Q6_K, or Q8_0 when its rows are
+ * not a multiple of 256, as llama.cpp does. That is the only mixing: llama.cpp's Q4_K_M and
+ * Q5_K_M also give attn_v and ffn_down of some layers Q6_K (and Q4_K_M some Q5_K), phd4j's plain
+ * K-quant names do not. A matrix whose rows are not a multiple of the target's block size keeps
+ * its type (llama.cpp would fall back to a 32-block type or F16). Tensors are written in
  * llama.cpp's loader order ({@link #LOADER_ORDER}), not the input's. Only F32, F16 and BF16
  * tensors are converted: re-quantizing loses accuracy twice, and llama.cpp refuses it by default too.
  */
@@ -38,6 +43,9 @@ public final class ModelQuantizer {
     private static final int CHUNK_FLOATS = 1 << 18;
 
     private ModelQuantizer() {}
+
+    /** Targets whose output matrix llama.cpp makes Q6_K unless --pure. */
+    private static final java.util.Set<GgmlType> OUTPUT_Q6_K = java.util.EnumSet.of(GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
 
     /** What happens to one tensor: its new type, and why when that is not the requested one. */
     public record Step(GgufTensorInfo tensor, GgmlType type, String note) {
@@ -49,7 +57,7 @@ public final class ModelQuantizer {
     /** The type each tensor of {@code in} gets; throws IllegalArgumentException for what cannot be converted. */
     public static List<Step> plan(GgufFile in, GgmlType target, boolean pure) {
         if (!Quantizers.canQuantizeTo(target)) {
-            throw new IllegalArgumentException("cannot quantize to " + target + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+            throw new IllegalArgumentException("cannot quantize to " + target + " (supported: " + Quantizers.SUPPORTED + ")");
         }
         boolean tied = in.findTensor("output.weight").isEmpty();
         List<Step> steps = new ArrayList<>();
@@ -61,9 +69,10 @@ public final class ModelQuantizer {
             GgmlType type = target;
             String note = null;
             boolean output = t.name().equals("output.weight") || tied && t.name().equals("token_embd.weight");
-            if (!pure && output && target == GgmlType.Q4_0) {
-                type = GgmlType.Q8_0;
-                note = "output matrix: Q8_0 (llama.cpp uses Q6_K, which phd4j cannot write yet)";
+            if (!pure && output && OUTPUT_Q6_K.contains(target)) {
+                // llama.cpp: Q6_K, falling back to Q8_0 when the rows do not fit its super-blocks
+                type = t.dims()[0] % GgmlType.Q6_K.blockSize == 0 ? GgmlType.Q6_K : GgmlType.Q8_0;
+                if (type != target) note = "output matrix: " + type + ", as llama.cpp";
             }
             if (t.dims()[0] % type.blockSize != 0) {
                 note = "rows of " + t.dims()[0] + " are not a multiple of the " + type + " block size " + type.blockSize
@@ -147,12 +156,14 @@ public final class ModelQuantizer {
         int rowsPerChunk = Math.max(1, CHUNK_FLOATS / cols);
         long srcRowBytes = t.type().bytesFor(cols), dstRowBytes = type.bytesFor(cols);
         float[] floats = new float[Math.toIntExact((long) rowsPerChunk * cols)];
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: the rows are written from the pool's threads
             MemorySegment buf = arena.allocate(dstRowBytes * rowsPerChunk);
             for (long r = 0; r < rows; r += rowsPerChunk) {
                 int n = (int) Math.min(rowsPerChunk, rows - r);
                 Kernels.of(t.type()).dequantize(src, r * srcRowBytes, floats, 0, n * cols);
-                for (int i = 0; i < n; i++) Quantizers.quantize(type, floats, i * cols, cols, buf, i * dstRowBytes);
+                // rows are independent: the K-quant searches are slow enough to want every core
+                java.util.stream.IntStream.range(0, n).parallel()
+                        .forEach(i -> Quantizers.quantize(type, floats, i * cols, cols, buf, i * dstRowBytes));
                 sink.write(buf.asSlice(0, n * dstRowBytes));
                 wrote.accept(n * dstRowBytes);
             }

@@ -38,7 +38,7 @@ public final class SyntheticModel {
     public record Options(ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, PhdConfig phd) {
         public Options {
             if (!Quantizers.canQuantizeTo(type)) {
-                throw new IllegalArgumentException("cannot write " + type + " weights (F32, F16, BF16, Q8_0, Q4_0)");
+                throw new IllegalArgumentException("cannot write " + type + " weights (" + Quantizers.SUPPORTED + ")");
             }
             if (context < 1) throw new IllegalArgumentException("context must be >= 1, got " + context);
             for (int cols : new int[] {shape.dim(), shape.ffn()}) {
@@ -136,7 +136,7 @@ public final class SyntheticModel {
         int rowsPerChunk = Math.max(1, CHUNK_FLOATS / cols);
         long rowBytes = type.bytesFor(cols);
         float[] x = new float[rowsPerChunk * cols];
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: the rows are written from the pool's threads
             MemorySegment buf = arena.allocate(rowBytes * rowsPerChunk);
             for (long r = 0, chunk = 0; r < rows; r += rowsPerChunk, chunk++) {
                 int n = (int) Math.min(rowsPerChunk, rows - r);
@@ -146,7 +146,9 @@ public final class SyntheticModel {
                     SplittableRandom rng = new SplittableRandom(mix(seed, index, chunk));
                     for (int i = 0; i < n * cols; i++) x[i] = (float) (rng.nextGaussian() * STD);
                 }
-                for (int i = 0; i < n; i++) Quantizers.quantize(type, x, i * cols, cols, buf, i * rowBytes);
+                // rows are independent: the K-quant searches are slow enough to want every core
+                java.util.stream.IntStream.range(0, n).parallel()
+                        .forEach(i -> Quantizers.quantize(type, x, i * cols, cols, buf, i * rowBytes));
                 sink.write(buf.asSlice(0, n * rowBytes));
                 wrote.accept(n * rowBytes);
             }

@@ -8,6 +8,7 @@ import static phd4j.simd.KQuants.ROW_GROUP;
 import static phd4j.simd.KQuants.SUPER_BLOCK;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -62,6 +63,34 @@ public final class Q5KKernel implements WeightKernel {
                 float scale = d * KQuants.scale6(w, b + SCALES, s);
                 float min = dmin * KQuants.min6(w, b + SCALES, s);
                 dst[dstOffset + sb * SUPER_BLOCK + i] = scale * q - min;
+            }
+        }
+    }
+
+    /**
+     * F32 -> Q5_K, at least as accurate as llama.cpp's reference quantizer: its search, then a
+     * search of the 6-bit sub-block scales and mins around its choice (see {@link KQuantizer}).
+     * {@code n} must be a multiple of 256.
+     */
+    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        Quantizers.checkBlocks(n, SUPER_BLOCK, "Q5_K");
+        KQuantizer.Scratch s = new KQuantizer.Scratch();
+        for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
+            long b = dstOffset + (long) sb * BLOCK_BYTES;
+            KQuantizer.type1SuperBlock(src, srcOff + sb * SUPER_BLOCK, 31, -0.5f, 0.1f, 15, KQuantizer.RADIUS, s);
+            KQuantizer.putHalf(dst, b + D, s.d);
+            KQuantizer.putHalf(dst, b + DMIN, s.dmin);
+            KQuantizer.putScales6(dst, b + SCALES, s.ls, s.lm);
+            for (int l = 0; l < 32; l++) {
+                int high = 0;
+                for (int sub = 0; sub < 8; sub++) high |= (s.codes[32 * sub + l] >> 4) << sub;
+                dst.set(ValueLayout.JAVA_BYTE, b + QH + l, (byte) high);
+            }
+            for (int c = 0; c < 4; c++) {
+                for (int l = 0; l < 32; l++) {
+                    int q = (s.codes[64 * c + l] & 0xF) | (s.codes[64 * c + 32 + l] & 0xF) << 4;
+                    dst.set(ValueLayout.JAVA_BYTE, b + QS + 32 * c + l, (byte) q);
+                }
             }
         }
     }

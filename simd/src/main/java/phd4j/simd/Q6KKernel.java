@@ -8,6 +8,7 @@ import static phd4j.simd.KQuants.ROW_GROUP;
 import static phd4j.simd.KQuants.SUPER_BLOCK;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -61,6 +62,33 @@ public final class Q6KKernel implements WeightKernel {
                 float scale = d * KQuants.sbyte(w, b + SCALES + i / 16);
                 dst[dstOffset + sb * SUPER_BLOCK + i] = scale * q;
             }
+        }
+    }
+
+    /**
+     * F32 -> Q6_K, at least as accurate as llama.cpp's reference quantizer: its search, then a
+     * search of the int8 sub-block scales around its choice (see {@link KQuantizer}).
+     * {@code n} must be a multiple of 256.
+     */
+    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        Quantizers.checkBlocks(n, SUPER_BLOCK, "Q6_K");
+        KQuantizer.Scratch s = new KQuantizer.Scratch();
+        for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
+            long b = dstOffset + (long) sb * BLOCK_BYTES;
+            KQuantizer.q6SuperBlock(src, srcOff + sb * SUPER_BLOCK, KQuantizer.RADIUS, s);
+            byte[] q = s.codes;
+            for (int h = 0; h < 2; h++) {
+                int e = 128 * h;
+                for (int l = 0; l < 32; l++) {
+                    int q0 = q[e + l], q1 = q[e + 32 + l], q2 = q[e + 64 + l], q3 = q[e + 96 + l];
+                    dst.set(ValueLayout.JAVA_BYTE, b + QL + 64 * h + l, (byte) ((q0 & 0xF) | (q2 & 0xF) << 4));
+                    dst.set(ValueLayout.JAVA_BYTE, b + QL + 64 * h + 32 + l, (byte) ((q1 & 0xF) | (q3 & 0xF) << 4));
+                    dst.set(ValueLayout.JAVA_BYTE, b + QH + 32 * h + l,
+                            (byte) (q0 >> 4 | (q1 >> 4) << 2 | (q2 >> 4) << 4 | (q3 >> 4) << 6));
+                }
+            }
+            for (int ib = 0; ib < 16; ib++) dst.set(ValueLayout.JAVA_BYTE, b + SCALES + ib, (byte) s.ls[ib]);
+            KQuantizer.putHalf(dst, b + D, s.d);
         }
     }
 

@@ -5,16 +5,21 @@ import java.lang.foreign.MemorySegment;
 /**
  * F32 -> weight type conversion for the types phd4j can write. Each type's arithmetic lives in its
  * kernel class (next to the block layout it produces); this class picks one by type and holds the
- * scalar rounding helpers they share, chosen to match ggml bit for bit.
+ * scalar rounding helpers they share, chosen to match ggml bit for bit. F16, BF16, Q8_0 and Q4_0
+ * are bit-exact with llama.cpp; the K-quants (search shared in {@link KQuantizer}) start from
+ * llama.cpp's choices and improve on them, so they are at least as accurate but not identical.
  */
 public final class Quantizers {
     private Quantizers() {
     }
 
+    /** The types {@link #quantize} can produce, for messages. */
+    public static final String SUPPORTED = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K";
+
     /** Whether {@link #quantize} can produce {@code type}. */
     public static boolean canQuantizeTo(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -30,7 +35,10 @@ public final class Quantizers {
             case BF16 -> BF16Kernel.quantize(src, srcOff, n, dst, dstOffset);
             case Q8_0 -> Q8_0Kernel.quantize(src, srcOff, n, dst, dstOffset);
             case Q4_0 -> Q4_0Kernel.quantize(src, srcOff, n, dst, dstOffset);
-            default -> throw new IllegalArgumentException("cannot quantize to " + type + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+            case Q4_K -> Q4KKernel.quantize(src, srcOff, n, dst, dstOffset);
+            case Q5_K -> Q5KKernel.quantize(src, srcOff, n, dst, dstOffset);
+            case Q6_K -> Q6KKernel.quantize(src, srcOff, n, dst, dstOffset);
+            default -> throw new IllegalArgumentException("cannot quantize to " + type + " (supported: " + SUPPORTED + ")");
         }
     }
 

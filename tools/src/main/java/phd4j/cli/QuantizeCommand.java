@@ -20,9 +20,13 @@ import picocli.CommandLine.Spec;
 /** {@code phd quantize}: converts a model's weight matrices to another type, as llama-quantize does. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = {"Convert a GGUF model's weight matrices to another type (from F32, F16 or BF16).",
-                "With --pure, the output is byte for byte what llama-quantize --pure writes.",
-                "Without it, a Q4_0 file's output matrix is Q8_0 (llama.cpp's choice, Q6_K, is not available yet).",
-                "1-D tensors (norms) are copied; a matrix whose rows do not fit the type's blocks keeps its type."})
+                "With --pure, F32, F16, BF16, Q8_0 and Q4_0 output is byte for byte what llama-quantize --pure writes;",
+                "Q4_K, Q5_K and Q6_K start from llama.cpp's search and refine it: at least as accurate, not identical.",
+                "Without --pure, the output matrix of a Q4_0, Q4_K, Q5_K or Q6_K file is Q6_K (Q8_0 if its rows are not",
+                "a multiple of 256), as llama.cpp does; the other mixing of llama.cpp's Q4_K_M / Q5_K_M (Q6_K for some",
+                "attn_v and ffn_down matrices) is not done: every other matrix gets TYPE.",
+                "1-D tensors (norms) are copied; a matrix whose rows do not fit the type's blocks (32, or 256 for the",
+                "K-quants) keeps its type."})
 final class QuantizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -32,7 +36,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "output GGUF file (written atomically)")
     Path out;
 
-    @Parameters(index = "2", paramLabel = "TYPE", description = "F32, F16, BF16, Q8_0 or Q4_0")
+    @Parameters(index = "2", paramLabel = "TYPE", description = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K")
     String typeName;
 
     @Option(names = "--pure", description = "every weight matrix to TYPE, the output and embedding matrices too")
@@ -81,6 +85,6 @@ final class QuantizeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException notAType) {
             // reported below, with the list of types that work
         }
-        throw new ParameterException(spec.commandLine(), "unsupported type '" + name + "' (F32, F16, BF16, Q8_0, Q4_0)");
+        throw new ParameterException(spec.commandLine(), "unsupported type '" + name + "' (" + Quantizers.SUPPORTED + ")");
     }
 }

@@ -29,7 +29,8 @@ final class SynthCommand implements Callable<Integer> {
     String dims;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
-            description = "type of the weight matrices: F32, F16, BF16, Q8_0, Q4_0 (default: ${DEFAULT-VALUE})")
+            description = "type of every weight matrix (the output one too): F32, F16, BF16, Q8_0, Q4_0, or Q4_K, Q5_K, Q6_K"
+                    + " (rows a multiple of 256: not the tiny shape) (default: ${DEFAULT-VALUE})")
     String typeName;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "the GGUF file to write (atomically)")

@@ -58,11 +58,12 @@ class SynthQuantizeCliTest {
         assertUsage(CliTest.phd("synth", "--shape", "huge", "-o", out), "unknown shape");
         assertUsage(CliTest.phd("synth", "--shape", "tiny", "--dims", "64,2,4,2,128,320", "-o", out), "either --shape");
         assertUsage(CliTest.phd("synth", "--dims", "64,2,4,3,128,320", "-o", out), "kv heads");
-        assertUsage(CliTest.phd("synth", "--shape", "tiny", "--type", "Q6_K", "-o", out), "unsupported type");
+        assertUsage(CliTest.phd("synth", "--shape", "tiny", "--type", "Q3_K", "-o", out), "unsupported type");
+        assertUsage(CliTest.phd("synth", "--shape", "tiny", "--type", "Q6_K", "-o", out), "not a multiple of the Q6_K block size 256");
         assertUsage(CliTest.phd("synth", "--shape", "tiny", "--phd-k", "2", "--phd-variant", "phd-swa", "-o", out), "window");
         assertUsage(CliTest.phd("synth", "--shape", "tiny", "--phd-window", "4", "-o", out), "--phd-k");
         assertUsage(CliTest.phd("synth", "--dims", "64,1,4,4,128,100", "-o", out), "too small");
-        assertUsage(CliTest.phd("quantize", "a.gguf", out, "Q5_K"), "unsupported type");
+        assertUsage(CliTest.phd("quantize", "a.gguf", out, "Q2_K"), "unsupported type");
         CliTest.Result r = CliTest.phd("quantize", dir.resolve("missing.gguf").toString(), out, "Q8_0");
         assertEquals(1, r.status());
         assertEquals(1, r.err().strip().lines().count(), r.err());
