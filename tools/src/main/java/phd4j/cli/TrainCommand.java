@@ -93,7 +93,9 @@ final class TrainCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "train: %d files, %,d tokens (%,d train, %,d validation), %s %s in %.1f s%n", files.size(),
                         data.totalTokens(), train.size(), val.size(), data.rebuilt() ? "tokenized to" : "cached in",
                         data.cacheFile().getFileName(), (System.nanoTime() - t0) / 1e9);
-                return train(recipe, tok, vocab, train, val.size() > 0 ? val : null, pool, threads, out, ckpt, metrics, err);
+                boolean canValidate = !val.windows(recipe.getInt("seq_len")).isEmpty();
+                if (!canValidate) err.printf("train: note: no file's validation part holds seq_len + 1 tokens: no validation loss%n");
+                return train(recipe, tok, vocab, train, canValidate ? val : null, pool, threads, out, ckpt, metrics, err);
             }
         }
     }
