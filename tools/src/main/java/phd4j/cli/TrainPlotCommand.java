@@ -136,7 +136,10 @@ final class TrainPlotCommand implements Callable<Integer> {
     }
 
     static void chart(List<Run> runs, Path svg, String title) throws IOException {
-        SvgChart c = new SvgChart(title, "original tokens trained on (millions)", "loss (nats per token)");
+        double maxTokens = 0;
+        for (Run r : runs) maxTokens = Math.max(maxTokens, r.tokens()[r.tokens().length - 1]);
+        double unit = maxTokens >= 2e6 ? 1e6 : 1e3;
+        SvgChart c = new SvgChart(title, "original tokens trained on (" + (unit == 1e6 ? "millions" : "thousands") + ")", "loss (nats per token)");
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (Run r : runs) {
             for (double v : r.smoothed()[1]) {
@@ -149,15 +152,15 @@ final class TrainPlotCommand implements Callable<Integer> {
         for (int i = 0; i < runs.size(); i++) {
             Run r = runs.get(i);
             double[][] xy = r.smoothed();
-            c.add(r.name() + " train", millions(xy[0]), xy[1], i, false);
-            if (r.valLoss().length > 0) c.add(r.name() + " val", millions(r.valTokens()), r.valLoss(), i, true);
+            c.add(r.name() + " train", scaled(xy[0], unit), xy[1], i, false);
+            if (r.valLoss().length > 0) c.add(r.name() + " val", scaled(r.valTokens(), unit), r.valLoss(), i, true);
         }
         c.write(svg);
     }
 
-    private static double[] millions(double[] x) {
+    private static double[] scaled(double[] x, double unit) {
         double[] m = new double[x.length];
-        for (int i = 0; i < x.length; i++) m[i] = x[i] / 1e6;
+        for (int i = 0; i < x.length; i++) m[i] = x[i] / unit;
         return m;
     }
 
