@@ -127,6 +127,33 @@ public final class TokenDataset implements AutoCloseable {
         }
     }
 
+    /**
+     * A dataset held in memory, without a cache file: {@code files[i]} are the token ids of
+     * document i (EOS included if wanted), split like a cached dataset. For tests and callers that
+     * tokenize themselves.
+     */
+    public static TokenDataset ofTokens(int vocabSize, double validationFraction, int[]... files) {
+        if (files.length == 0) throw new IllegalArgumentException("no documents");
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
+        }
+        int total = 0;
+        long[] lengths = new long[files.length];
+        for (int i = 0; i < files.length; i++) {
+            lengths[i] = files[i].length;
+            total = Math.addExact(total, files[i].length);
+        }
+        MemorySegment all = MemorySegment.ofArray(new byte[Math.multiplyExact(total, 4)]); // int32 LE, as a cache file
+        long o = 0;
+        for (int[] f : files) {
+            for (int t : f) {
+                if (t < 0 || t >= vocabSize) throw new IllegalArgumentException("token " + t + " outside vocab " + vocabSize);
+                all.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4 * o++, t);
+            }
+        }
+        return new TokenDataset(Arena.ofShared(), all, 4, vocabSize, lengths, validationFraction, false, null);
+    }
+
     /** The training part: every file but its last validationFraction. */
     public Split train() {
         return train;

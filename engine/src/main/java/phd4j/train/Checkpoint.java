@@ -19,25 +19,26 @@ import phd4j.phd.PhdConfig;
  * A training checkpoint: shape, settings, step, data position (tokens seen), RNG state, weights
  * and both AdamW moments. Binary, big-endian header then little-endian float arrays:
  * <pre>
- *   "PHD4JCKP" u32 version=1
+ *   "PHD4JCKP" u32 version=2
  *   shape:    dim layers heads kvHeads ffn vocab seqLen (i32) tied (u8) rmsEps ropeBase (f32)
  *             K (i32) variant (UTF) window chunk (i32)
  *   settings: batch steps (i32) lr minLr (f64) warmup (i32) beta1 beta2 eps weightDecay clip initStd (f64) seed (i64)
- *   step tokensSeen rngState (i64)   n (i32)   params[n] m[n] v[n] (f32 LE)   "END!"
+ *   step tokensSeen trainTokens rngState (i64)   n (i32)   params[n] m[n] v[n] (f32 LE)   "END!"
  * </pre>
  * Written to a temporary file in the same folder, forced to disk, then renamed over the target
  * (atomic), so a run killed at any moment leaves either the old checkpoint or the new one.
  */
 public final class Checkpoint {
     private static final byte[] MAGIC = "PHD4JCKP".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private Checkpoint() {}
 
-    public record State(ModelShape shape, TrainSettings settings, long step, long tokensSeen, long rngState,
+    /** trainTokens: the size of the training split the run reads (the data position is the step). */
+    public record State(ModelShape shape, TrainSettings settings, long step, long tokensSeen, long trainTokens, long rngState,
                         float[] params, float[] m, float[] v) {}
 
-    public static void write(Path file, ModelShape s, TrainSettings t, long step, long tokensSeen, long rngState,
+    public static void write(Path file, ModelShape s, TrainSettings t, long step, long tokensSeen, long trainTokens, long rngState,
                              float[] params, float[] m, float[] v) {
         Path target = file.toAbsolutePath();
         Path tmp = null;
@@ -56,7 +57,7 @@ public final class Checkpoint {
                     o.writeInt(t.batch()); o.writeInt(t.steps()); o.writeDouble(t.lr()); o.writeDouble(t.minLr()); o.writeInt(t.warmup());
                     o.writeDouble(t.beta1()); o.writeDouble(t.beta2()); o.writeDouble(t.eps()); o.writeDouble(t.weightDecay());
                     o.writeDouble(t.clip()); o.writeDouble(t.initStd()); o.writeLong(t.seed());
-                    o.writeLong(step); o.writeLong(tokensSeen); o.writeLong(rngState);
+                    o.writeLong(step); o.writeLong(tokensSeen); o.writeLong(trainTokens); o.writeLong(rngState);
                     o.writeInt(params.length);
                 }
                 writeFully(ch, ByteBuffer.wrap(bytes.toByteArray()));
@@ -96,12 +97,12 @@ public final class Checkpoint {
                     new PhdConfig(k, variant, window, chunk));
             TrainSettings t = new TrainSettings(in.readInt(), in.readInt(), in.readDouble(), in.readDouble(), in.readInt(),
                     in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readLong());
-            long step = in.readLong(), seen = in.readLong(), rng = in.readLong();
+            long step = in.readLong(), seen = in.readLong(), trainTokens = in.readLong(), rng = in.readLong();
             int n = in.readInt();
             if (n != ParamLayout.of(s).size()) throw new IOException("checkpoint holds " + n + " parameters, its shape needs " + ParamLayout.of(s).size());
             float[] params = readFloats(in, n), m = readFloats(in, n), v = readFloats(in, n);
             if (!new String(in.readNBytes(4), java.nio.charset.StandardCharsets.US_ASCII).equals("END!")) throw new IOException("truncated checkpoint");
-            return new State(s, t, step, seen, rng, params, m, v);
+            return new State(s, t, step, seen, trainTokens, rng, params, m, v);
         } catch (IOException | IllegalArgumentException e) {
             throw new UncheckedIOException(file + ": cannot read checkpoint: " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));

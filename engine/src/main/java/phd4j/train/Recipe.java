@@ -21,9 +21,12 @@ public final class Recipe {
 
     static {
         // data
-        DEFAULTS.put("data", null);            // a UTF-8 text file
-        DEFAULTS.put("vocab", null);           // a GGUF whose tokenizer.* keys encode the data and go into the output
-        DEFAULTS.put("val_fraction", "0.05");  // the last part of the tokens, held out for validation
+        DEFAULTS.put("data", null);            // UTF-8 text files, comma-separated; each one document
+        DEFAULTS.put("vocab", "");             // a GGUF whose tokenizer.* keys encode the data and go into the output, or:
+        DEFAULTS.put("vocab_train", "0");      // N > 0: train a byte-level BPE vocabulary of N tokens on the data files (cached)
+        DEFAULTS.put("vocab_pre", "gpt-2");    // its pre-tokenizer: gpt-2 or llama-bpe
+        DEFAULTS.put("val_fraction", "0.05");  // the last part of each file's tokens, held out for validation
+        DEFAULTS.put("cache", "");             // folder of token and vocabulary caches ("" = OUT's folder/cache)
         // model
         DEFAULTS.put("dim", "128");
         DEFAULTS.put("layers", "4");
@@ -58,6 +61,7 @@ public final class Recipe {
         DEFAULTS.put("checkpoint_every", "100");
         DEFAULTS.put("out", null);             // the GGUF written at the end; checkpoint and metrics sit beside it
         DEFAULTS.put("name", "phd4j model");
+        DEFAULTS.put("plot", "true");          // write OUT.loss.svg (train and validation loss) at the end
     }
 
     private final Path base;
@@ -139,6 +143,19 @@ public final class Recipe {
     public Path path(String key) {
         Path p = Path.of(get(key));
         return base == null || p.isAbsolute() ? p : base.resolve(p).normalize();
+    }
+
+    /** A comma-separated list of paths, relative ones taken from the recipe's folder. */
+    public java.util.List<Path> paths(String key) {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        for (String part : get(key).split(",")) {
+            String v = part.strip();
+            if (v.isEmpty()) continue;
+            Path p = Path.of(v);
+            out.add(base == null || p.isAbsolute() ? p : base.resolve(p).normalize());
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("'" + key + "' names no file");
+        return out;
     }
 
     public PhdConfig phd() {

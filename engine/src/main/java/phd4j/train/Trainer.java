@@ -2,13 +2,17 @@ package phd4j.train;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import phd4j.data.TokenDataset;
 import phd4j.gguf.GgufFile;
 import phd4j.simd.WorkerPool;
 
 /**
- * A training run: model, AdamW state, step counter, data position and RNG. Each step reads B
- * windows of T+1 tokens at offsets drawn from the seeded RNG, runs forward and backward, clips the
- * global gradient norm and applies AdamW at the scheduled learning rate.
+ * A training run: model, AdamW state, step counter, data position and RNG. Step s (0-based) trains
+ * on batch s of the training split's {@link TokenDataset.BatchSampler} (B windows of T+1 tokens,
+ * each inside one file's training part, drawn from (seed, s) alone), runs forward and backward,
+ * clips the global gradient norm and applies AdamW at the scheduled learning rate. The data
+ * position is therefore the step counter, which the checkpoint holds; the RNG only initializes.
  *
  * <p>Deterministic: the same shape, settings, data and thread count give bit-identical weights
  * (in fact the thread count does not matter either: no sum depends on how work is split), and a
@@ -20,7 +24,8 @@ public final class Trainer {
 
     private final ModelShape shape;
     private final TrainSettings settings;
-    private final TokenSource data;
+    private final TokenDataset.Split data;
+    private final TokenDataset.BatchSampler sampler;
     private final WorkerPool pool;
     private final Transformer model;
     private final AdamW adam;
@@ -30,15 +35,16 @@ public final class Trainer {
     private final int[] tokens, targets;
 
     /** A fresh run: parameters initialized from the seed. */
-    public Trainer(ModelShape shape, TrainSettings settings, TokenSource data, WorkerPool pool) {
-        this(shape, settings, data, pool, true);
+    public Trainer(ModelShape shape, TrainSettings settings, TokenDataset.Split train, WorkerPool pool) {
+        this(shape, settings, train, pool, true);
     }
 
-    Trainer(ModelShape shape, TrainSettings settings, TokenSource data, WorkerPool pool, boolean init) {
-        if (data.size() < shape.seqLen() + 1) throw new IllegalArgumentException("the data holds " + data.size() + " tokens, a window needs " + (shape.seqLen() + 1));
+    /** @param train the training split; never the validation split (the caller's promise) */
+    Trainer(ModelShape shape, TrainSettings settings, TokenDataset.Split train, WorkerPool pool, boolean init) {
         this.shape = shape;
         this.settings = settings;
-        this.data = data;
+        this.data = train;
+        this.sampler = train.sampler(shape.seqLen(), settings.batch(), settings.seed()); // throws if no window fits
         this.pool = pool;
         this.model = new Transformer(shape, settings.batch(), pool);
         this.adam = new AdamW(model.layout());
@@ -68,16 +74,12 @@ public final class Trainer {
 
     /** One optimizer step. */
     public StepResult step() {
-        int t = shape.seqLen(), vocab = shape.vocab();
-        long span = data.size() - t; // window start in [0, size - T - 1]
-        for (int b = 0; b < settings.batch(); b++) {
-            long start = rng.nextLong(span);
-            for (int p = 0; p < t; p++) {
-                int x = data.get(start + p), y = data.get(start + p + 1);
-                if (x < 0 || x >= vocab || y < 0 || y >= vocab) throw new IllegalArgumentException("token id out of the vocabulary near " + (start + p));
-                tokens[b * t + p] = x;
-                targets[b * t + p] = y;
-            }
+        int vocab = shape.vocab();
+        TokenDataset.Batch batch = sampler.batch(step);
+        System.arraycopy(batch.inputs(), 0, tokens, 0, tokens.length);
+        System.arraycopy(batch.targets(), 0, targets, 0, targets.length);
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] >= vocab || targets[i] >= vocab) throw new IllegalArgumentException("token id out of the vocabulary near " + batch.starts()[i / shape.seqLen()]);
         }
         double loss = model.forward(tokens, targets);
         Arrays.fill(model.grads, 0);
@@ -94,31 +96,35 @@ public final class Trainer {
     }
 
     /**
-     * Mean copy-K loss over consecutive non-overlapping windows of {@code source} (at most
-     * {@code maxWindows} of them, 0 = all), in batches of B; a last partial batch is padded by
-     * repeating windows whose losses are not counted. Leaves the training state untouched.
+     * Mean copy-K loss per scored token over the evaluation windows of {@code split}
+     * ({@link TokenDataset.Split#windows}: every token of every segment scored exactly once, except
+     * each segment's first), in batches of B; a last partial batch is padded by repeating a window
+     * whose losses are not counted. With {@code maxWindows} > 0 only that many windows, evenly
+     * spaced over the split, are used (a cheaper estimate); 0 = all of them. Leaves the training
+     * state untouched.
      */
-    public double evaluate(TokenSource source, long maxWindows) {
+    public double evaluate(TokenDataset.Split split, long maxWindows) {
         int t = shape.seqLen(), b = settings.batch();
-        long windows = (source.size() - 1) / t;
-        if (maxWindows > 0) windows = Math.min(windows, maxWindows);
-        if (windows == 0) throw new IllegalArgumentException("evaluation data shorter than one window");
+        List<TokenDataset.Window> all = split.windows(t);
+        if (all.isEmpty()) throw new IllegalArgumentException("evaluation data shorter than one window of " + (t + 1) + " tokens");
+        int n = maxWindows > 0 ? (int) Math.min(all.size(), maxWindows) : all.size();
+        TokenDataset.Window[] ws = new TokenDataset.Window[n];
+        for (int i = 0; i < n; i++) ws[i] = all.get((int) ((long) i * all.size() / n));
         int[] x = new int[b * t], y = new int[b * t];
         double sum = 0;
-        for (long w0 = 0; w0 < windows; w0 += b) {
-            int real = (int) Math.min(b, windows - w0);
-            for (int i = 0; i < b; i++) {
-                long start = (w0 + Math.min(i, real - 1)) * t;
-                for (int p = 0; p < t; p++) {
-                    x[i * t + p] = source.get(start + p);
-                    y[i * t + p] = source.get(start + p + 1);
+        long scored = 0;
+        for (int w0 = 0; w0 < n; w0 += b) {
+            int real = Math.min(b, n - w0);
+            for (int i = 0; i < b; i++) split.window(ws[w0 + Math.min(i, real - 1)].start(), t, x, y, i);
+            model.forward(x, y);
+            for (int i = 0; i < real; i++) {
+                for (int p = ws[w0 + i].scoredFrom(); p < t; p++) {
+                    sum += model.rowLoss(i * t + p);
+                    scored++;
                 }
             }
-            double mean = model.forward(x, y);
-            if (real == b) sum += mean * b;
-            else sum += model.lastRowLosses(real);
         }
-        return sum / windows;
+        return sum / scored;
     }
 
     /** Writes the model as an F32 GGUF with the tokenizer keys of {@code vocab} (may be null). */
@@ -128,20 +134,25 @@ public final class Trainer {
 
     /** Writes a checkpoint atomically (temporary file + rename). */
     public void save(Path file) {
-        Checkpoint.write(file, shape, settings, step, tokensSeen, rng.state(), model.params, adam.m, adam.v);
+        Checkpoint.write(file, shape, settings, step, tokensSeen, data.size(), rng.state(), model.params, adam.m, adam.v);
     }
 
     /**
      * Continues a run from a checkpoint. The settings may differ from the saved ones only in
-     * {@code steps} (to train longer); data and thread count are the caller's.
+     * {@code steps} (to train longer); the thread count is the caller's. The training split must
+     * be the one the run started with (checked by its size): the step counter is the data position.
      */
-    public static Trainer resume(Path file, TokenSource data, WorkerPool pool, TrainSettings override) {
+    public static Trainer resume(Path file, TokenDataset.Split train, WorkerPool pool, TrainSettings override) {
         Checkpoint.State c = Checkpoint.read(file);
         TrainSettings s = override == null ? c.settings() : override;
         if (!s.withSteps(c.settings().steps()).equals(c.settings())) {
             throw new IllegalArgumentException(file + ": the checkpoint was made with other settings (" + c.settings() + ")");
         }
-        Trainer tr = new Trainer(c.shape(), s, data, pool, false);
+        if (c.trainTokens() != train.size()) {
+            throw new IllegalArgumentException(file + ": the checkpoint was made on a training split of " + c.trainTokens()
+                    + " tokens, this data has " + train.size());
+        }
+        Trainer tr = new Trainer(c.shape(), s, train, pool, false);
         System.arraycopy(c.params(), 0, tr.model.params, 0, c.params().length);
         System.arraycopy(c.m(), 0, tr.adam.m, 0, c.m().length);
         System.arraycopy(c.v(), 0, tr.adam.v, 0, c.v().length);

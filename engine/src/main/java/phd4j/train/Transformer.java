@@ -457,11 +457,9 @@ public final class Transformer {
     // Cross-entropy on copy K: loss = mean_n -log softmax(logits_n)[target_n]; logits <- dLoss/dlogits
     // =============================================================================================
 
-    /** Sum of the per-position losses of the first {@code sequences} sequences of the last forward. */
-    double lastRowLosses(int sequences) {
-        double sum = 0;
-        for (int r = 0; r < sequences * t; r++) sum += rowLoss[r];
-        return sum / t;
+    /** The loss of position p of sequence b, row b*T + p, in the last forward with targets. */
+    double rowLoss(int row) {
+        return rowLoss[row];
     }
 
     private double crossEntropy() {

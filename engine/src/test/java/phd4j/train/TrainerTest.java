@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import phd4j.data.TokenDataset;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.WorkerPool;
 
@@ -22,14 +23,18 @@ class TrainerTest {
             """;
 
     /** Characters as token ids: a synthetic 64-symbol vocabulary (a-z, space, punctuation, newline). */
-    static TokenSource corpus() {
+    static TokenDataset.Split corpus() {
+        return TokenDataset.ofTokens(64, 0, ids()).train();
+    }
+
+    static int[] ids() {
         String alphabet = "abcdefghijklmnopqrstuvwxyz .,;:!?'-\n";
         int[] ids = TEXT.chars().map(c -> {
             int i = alphabet.indexOf(c);
             if (i < 0) throw new IllegalStateException("char " + (char) c);
             return i;
         }).toArray();
-        return TokenSource.of(ids);
+        return ids;
     }
 
     static ModelShape shape(PhdConfig phd) {
@@ -81,6 +86,39 @@ class TrainerTest {
         }
         assertArrayEquals(w[0], w[1]);
         assertArrayEquals(w[0], w[2]);
+    }
+
+    @Test
+    void validationLossIsTheMeanOverEveryHeldOutTokenWhateverTheBatch() {
+        int[] ids = ids();
+        int half = ids.length / 2;
+        // two documents, 30 % of each held out: two validation segments of unequal length
+        TokenDataset data = TokenDataset.ofTokens(64, 0.3, java.util.Arrays.copyOf(ids, half), java.util.Arrays.copyOfRange(ids, half, ids.length - 7));
+        PhdConfig phd = new PhdConfig(2, PhdConfig.Variant.SWA, 3, 0);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            // batch 4 and batch 3 pad the last batch differently; the initial weights are the same
+            double a = new Trainer(shape(phd), settings(8), data.train(), pool).evaluate(data.validation(), 0);
+            TrainSettings three = new TrainSettings(3, 8, 1e-2, 1e-3, 5, 0.9, 0.95, 1e-8, 0.1, 1.0, 0.02, 42);
+            Trainer tr = new Trainer(shape(phd), three, data.train(), pool);
+            double b = tr.evaluate(data.validation(), 0);
+            assertEquals(a, b, 1e-6);
+            // the same mean, token by token: each window scored from scoredFrom, one at a time
+            double sum = 0;
+            long n = 0;
+            Transformer one = new Transformer(shape(phd), 1, pool);
+            System.arraycopy(tr.parameters(), 0, one.params, 0, one.params.length);
+            int t = shape(phd).seqLen();
+            int[] x = new int[t], y = new int[t];
+            for (TokenDataset.Window w : data.validation().windows(t)) {
+                data.validation().window(w.start(), t, x, y, 0);
+                one.forward(x, y);
+                for (int p = w.scoredFrom(); p < t; p++, n++) sum += one.rowLoss(p);
+            }
+            long expected = 0;
+            for (int s = 0; s < data.validation().segmentCount(); s++) expected += data.validation().segmentLength(s) - 1;
+            assertEquals(expected, n, "every held-out token but each segment's first is scored once");
+            assertEquals(sum / n, b, 1e-6);
+        }
     }
 
     @Test

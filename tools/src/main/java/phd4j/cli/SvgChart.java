@@ -14,13 +14,15 @@ import java.util.Locale;
  * plotting dependency.
  */
 final class SvgChart {
-    record Series(String name, double[] x, double[] y) {}
+    /** color: index into the palette; dashed: a dashed line (e.g. validation beside a solid train curve). */
+    record Series(String name, double[] x, double[] y, int color, boolean dashed) {}
 
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"};
     private static final int WIDTH = 720, HEIGHT = 440, LEFT = 70, RIGHT = 240, TOP = 40, BOTTOM = 55;
 
     private final String title, xLabel, yLabel;
     private final List<Series> series = new ArrayList<>();
+    private double fixedLo = Double.NaN, fixedHi = Double.NaN;
 
     SvgChart(String title, String xLabel, String yLabel) {
         this.title = title;
@@ -30,7 +32,20 @@ final class SvgChart {
 
     SvgChart add(String name, double[] x, double[] y) {
         if (x.length != y.length) throw new IllegalArgumentException("series " + name + ": " + x.length + " x values, " + y.length + " y values");
-        series.add(new Series(name, x.clone(), y.clone()));
+        return add(name, x, y, series.size(), false);
+    }
+
+    /** A series with a chosen palette colour and line style. */
+    SvgChart add(String name, double[] x, double[] y, int color, boolean dashed) {
+        if (x.length != y.length) throw new IllegalArgumentException("series " + name + ": " + x.length + " x values, " + y.length + " y values");
+        series.add(new Series(name, x.clone(), y.clone(), color, dashed));
+        return this;
+    }
+
+    /** Fixes the y axis to [lo, hi] (rounded out to ticks); lines outside are clipped. By default it spans 0 and all values. */
+    SvgChart yRange(double lo, double hi) {
+        fixedLo = lo;
+        fixedHi = hi;
         return this;
     }
 
@@ -48,6 +63,10 @@ final class SvgChart {
                 y1 = Math.max(y1, s.y()[i]);
             }
         }
+        if (!Double.isNaN(fixedLo)) {
+            y0 = fixedLo;
+            y1 = fixedHi;
+        }
         if (!(x1 > x0)) x1 = x0 + 1;
         double yStep = niceStep((y1 - y0) / 5), xStep = niceStep((x1 - x0) / 8);
         if (allIntegers(series)) xStep = Math.max(1, Math.rint(xStep)); // K, steps: no fractional ticks
@@ -60,6 +79,7 @@ final class SvgChart {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT));
         b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
+        b.append(String.format(Locale.ROOT, "<clipPath id=\"plot\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath>%n", LEFT, TOP, plotW, plotH));
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">%s</text>%n", LEFT + plotW / 2, esc(title)));
         for (double v = y0; v <= y1 + yStep / 2; v += yStep) {
             double y = ys.map(v);
@@ -76,17 +96,18 @@ final class SvgChart {
         b.append(String.format(Locale.ROOT, "<text transform=\"translate(16,%d) rotate(-90)\" text-anchor=\"middle\">%s</text>%n", TOP + plotH / 2, esc(yLabel)));
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
-            String color = COLORS[i % COLORS.length];
+            String color = COLORS[s.color() % COLORS.length];
+            String dash = s.dashed() ? " stroke-dasharray=\"6,4\"" : "";
             StringBuilder pts = new StringBuilder();
             for (int j = 0; j < s.x().length; j++) pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", xs.map(s.x()[j]), ys.map(s.y()[j])));
-            b.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n", pts.toString().trim(), color));
+            b.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s clip-path=\"url(#plot)\"/>%n", pts.toString().trim(), color, dash));
             if (s.x().length <= 40) {
                 for (int j = 0; j < s.x().length; j++) {
                     b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n", xs.map(s.x()[j]), ys.map(s.y()[j]), color));
                 }
             }
             int ly = TOP + 10 + 20 * i;
-            b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>%n", LEFT + plotW + 12, ly, LEFT + plotW + 32, ly, color));
+            b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"%s/>%n", LEFT + plotW + 12, ly, LEFT + plotW + 32, ly, color, dash));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", LEFT + plotW + 38, ly + 4, esc(s.name())));
         }
         return b.append("</svg>\n").toString();
