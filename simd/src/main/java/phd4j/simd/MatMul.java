@@ -11,6 +11,24 @@ public final class MatMul {
      * threads costs more than the work (a 64x64 matrix of a tiny model takes about a microsecond).
      */
     static final long MIN_PARALLEL_WORK = 1 << 16;
+    /**
+     * From this many activation rows on, a product goes through {@link Gemm} (weights dequantized
+     * once per block into L2, a register-blocked f32 micro-kernel); below it, through the weight
+     * type's own multi-row kernel, which streams the weights once (the decode path). Quantized
+     * types use their own kernel unless {@link #DEQUANTIZE_ALL}.
+     * {@code -Dphd4j.gemm.minRows=N} changes it (0 turns the matrix-matrix path off).
+     */
+    static final int GEMM_MIN_ROWS = Integer.getInteger("phd4j.gemm.minRows", 8);
+    /**
+     * Whether quantized types take the matrix-matrix path too (f32 products of dequantized
+     * weights: a different rounding than their own kernels, so off by default; for measurements).
+     */
+    static final boolean DEQUANTIZE_ALL = Boolean.getBoolean("phd4j.gemm.dequantizeAll");
+
+    /** Types whose dequantized weights times the activations are the kernel's own products. */
+    private static boolean exactlyDequantized(GgmlType t) {
+        return t == GgmlType.F32 || t == GgmlType.F16 || t == GgmlType.BF16;
+    }
 
     private MatMul() {
     }
@@ -37,6 +55,16 @@ public final class MatMul {
             return;
         }
         WeightKernel kernel = Kernels.of(w.type());
+        if (GEMM_MIN_ROWS > 0 && nRows >= GEMM_MIN_ROWS && (DEQUANTIZE_ALL || exactlyDequantized(w.type()))) {
+            int block = Gemm.blockRows(cols);
+            int blocks = (rows + block - 1) / block;
+            pool.parallelFor(blocks, (start, end) -> {
+                for (int b = start; b < end; b++) {
+                    Gemm.multiply(kernel, w, x, cols, nRows, out, rows, b * block, Math.min((b + 1) * block, rows));
+                }
+            });
+            return;
+        }
         if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {
             kernel.matmul(w, x, cols, nRows, out, rows, 0, rows);
             return;
