@@ -34,6 +34,8 @@ import phd4j.simd.WorkerPool;
 public final class Forward {
     /** Attention work (rows x keys x width) below which handing tasks to other threads costs more than it saves. */
     private static final long MIN_PARALLEL_ATTENTION = 1 << 15;
+    /** Batch rows from which per-row steps (norms, RoPE, SwiGLU, residual adds) are split over the pool. */
+    private static final int MIN_PARALLEL_ROWS = 16;
 
     private final LlamaConfig c;
     private final LlamaWeights w;
@@ -208,16 +210,20 @@ public final class Forward {
     private void attention(int l) {
         LlamaWeights.Layer L = w.layers[l];
         int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), half = rope.tableSize();
-        for (int i = 0; i < n; i++) Ops.rmsNorm(x, i * dim, L.attnNorm(), c.rmsEps(), xb, i * dim, dim);
+        forRows((i0, i1) -> {
+            for (int i = i0; i < i1; i++) Ops.rmsNorm(x, i * dim, L.attnNorm(), c.rmsEps(), xb, i * dim, dim);
+        });
         MatMul.multiply(pool, L.wq(), xb, n, q);
         MatMul.multiply(pool, L.wk(), xb, n, k);
         MatMul.multiply(pool, L.wv(), xb, n, v);
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(q, i * qDim, qSink, i * qDim, qDim);
-            rope.rotate(q, i * qDim, c.heads(), cos, sin, i * half);
-            rope.rotate(k, i * kvDim, c.kvHeads(), cos, sin, i * half);
-            rope.rotate(qSink, i * qDim, c.heads(), cosSink, sinSink, i * half);
-        }
+        forRows((i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                System.arraycopy(q, i * qDim, qSink, i * qDim, qDim);
+                rope.rotate(q, i * qDim, c.heads(), cos, sin, i * half);
+                rope.rotate(k, i * kvDim, c.kvHeads(), cos, sin, i * half);
+                rope.rotate(qSink, i * qDim, c.heads(), cosSink, sinSink, i * half);
+            }
+        });
         int group = c.heads() / c.kvHeads();
         int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
         int blocks = (n + rowsPerTask - 1) / rowsPerTask;
@@ -232,7 +238,16 @@ public final class Forward {
         }
         storeKeysAndValues(l);
         MatMul.multiply(pool, L.wo(), att, n, proj);
-        Ops.add(proj, 0, x, 0, n * dim);
+        forRows((i0, i1) -> Ops.add(proj, i0 * dim, x, i0 * dim, (i1 - i0) * dim));
+    }
+
+    /**
+     * Runs a per-row step over the batch's rows, split over the pool when the batch is large
+     * enough for that to pay (a prompt batch; a decode step stays on the calling thread).
+     */
+    private void forRows(WorkerPool.RangeTask task) {
+        if (n < MIN_PARALLEL_ROWS) task.run(0, n);
+        else pool.parallelFor(n, task);
     }
 
     /** The PHD mask and the ring's visibility for every row of the batch (the same in every layer). */
@@ -373,11 +388,13 @@ public final class Forward {
     private void feedForward(int l) {
         LlamaWeights.Layer L = w.layers[l];
         int dim = c.dim(), ffn = c.ffnDim();
-        for (int i = 0; i < n; i++) Ops.rmsNorm(x, i * dim, L.ffnNorm(), c.rmsEps(), xb, i * dim, dim);
+        forRows((i0, i1) -> {
+            for (int i = i0; i < i1; i++) Ops.rmsNorm(x, i * dim, L.ffnNorm(), c.rmsEps(), xb, i * dim, dim);
+        });
         MatMul.multiply(pool, L.gate(), xb, n, gate);
         MatMul.multiply(pool, L.up(), xb, n, up);
-        Ops.swiglu(gate, 0, up, 0, n * ffn);
+        forRows((i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, (i1 - i0) * ffn));
         MatMul.multiply(pool, L.down(), gate, n, proj);
-        Ops.add(proj, 0, x, 0, n * dim);
+        forRows((i0, i1) -> Ops.add(proj, i0 * dim, x, i0 * dim, (i1 - i0) * dim));
     }
 }

@@ -9,13 +9,13 @@ import org.junit.jupiter.api.Test;
 class GemmAndAttentionOpsTest {
 
     @Test
-    void gemmMatchesDoubleReferenceForEveryFloatType() {
+    void gemmMatchesDoubleReferenceOfTheDequantizedWeights() {
         Random rnd = new Random(7);
         try (Arena arena = Arena.ofShared()) {
-            for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
+            for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_1}) {
                 WeightKernel kernel = Kernels.of(type);
                 for (int[] d : new int[][] {{1, 1, 1}, {5, 7, 13}, {9, 13, 37}, {8, 70, 64}, {33, 70, 100}, {17, 130, 768}}) {
-                    int n = d[0], rows = d[1], cols = d[2];
+                    int n = d[0], rows = d[1], bs = type.blockSize, cols = (d[2] + bs - 1) / bs * bs;
                     WeightMatrix w = TestWeights.random(arena, type, rows, cols, rnd);
                     float[] wf = new float[rows * cols];
                     kernel.dequantize(w.data(), 0, wf, 0, rows * cols);
