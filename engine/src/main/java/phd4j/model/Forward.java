@@ -177,9 +177,15 @@ public final class Forward {
             window.dropBefore(p0 / phd.chunk() * phd.chunk()); // a new chunk empties the window
         }
         computeMask();
+        // After the last layer only the logit rows are read: there, every row still gets its keys
+        // and values (the caches need them), but attention, Wo and the FFN run from the first
+        // logit row on (none at all for a batch without logits), as llama.cpp does.
+        int tail = n;
+        for (int j = 0; j < nLogits; j++) tail = Math.min(tail, logitRows[j]);
         for (int l = 0; l < c.layers(); l++) {
-            attention(l);
-            feedForward(l);
+            int from = l == c.layers() - 1 ? tail : 0;
+            attention(l, from);
+            if (from < n) feedForward(l, from);
         }
         if (window != null) commitHiddenRows();
         rowsProcessed += n;
@@ -207,16 +213,17 @@ public final class Forward {
         return h;
     }
 
-    private void attention(int l) {
+    /** Layer l's attention sub-layer; rows before {@code from} get only their keys and values. */
+    private void attention(int l, int from) {
         LlamaWeights.Layer L = w.layers[l];
         int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), half = rope.tableSize();
-        forRows((i0, i1) -> {
+        forRows(n, (i0, i1) -> {
             for (int i = i0; i < i1; i++) Ops.rmsNorm(x, i * dim, L.attnNorm(), c.rmsEps(), xb, i * dim, dim);
         });
         MatMul.multiply(pool, L.wq(), xb, n, q);
         MatMul.multiply(pool, L.wk(), xb, n, k);
         MatMul.multiply(pool, L.wv(), xb, n, v);
-        forRows((i0, i1) -> {
+        forRows(n, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 System.arraycopy(q, i * qDim, qSink, i * qDim, qDim);
                 rope.rotate(q, i * qDim, c.heads(), cos, sin, i * half);
@@ -226,28 +233,31 @@ public final class Forward {
         });
         int group = c.heads() / c.kvHeads();
         int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
-        int blocks = (n + rowsPerTask - 1) / rowsPerTask;
+        int m = n - from;
+        int blocks = (m + rowsPerTask - 1) / rowsPerTask;
         int tasks = blocks * c.kvHeads();
-        long work = (long) n * (Math.min(p0, ring.capacity()) + n) * qDim;
+        long work = (long) m * (Math.min(p0, ring.capacity()) + n) * qDim;
         if (work < MIN_PARALLEL_ATTENTION) {
-            for (int t = 0; t < tasks; t++) attendBlock(l, t % c.kvHeads(), t / c.kvHeads() * rowsPerTask, rowsPerTask);
+            for (int t = 0; t < tasks; t++) attendBlock(l, t % c.kvHeads(), from + t / c.kvHeads() * rowsPerTask, rowsPerTask);
         } else {
             pool.parallelFor(tasks, (t0, t1) -> {
-                for (int t = t0; t < t1; t++) attendBlock(l, t % c.kvHeads(), t / c.kvHeads() * rowsPerTask, rowsPerTask);
+                for (int t = t0; t < t1; t++) attendBlock(l, t % c.kvHeads(), from + t / c.kvHeads() * rowsPerTask, rowsPerTask);
             });
         }
         storeKeysAndValues(l);
-        MatMul.multiply(pool, L.wo(), att, n, proj);
-        forRows((i0, i1) -> Ops.add(proj, i0 * dim, x, i0 * dim, (i1 - i0) * dim));
+        if (m == 0) return;
+        if (from > 0) System.arraycopy(att, from * qDim, att, 0, m * qDim);
+        MatMul.multiply(pool, L.wo(), att, m, proj);
+        forRows(m, (i0, i1) -> Ops.add(proj, i0 * dim, x, (from + i0) * dim, (i1 - i0) * dim));
     }
 
     /**
      * Runs a per-row step over the batch's rows, split over the pool when the batch is large
      * enough for that to pay (a prompt batch; a decode step stays on the calling thread).
      */
-    private void forRows(WorkerPool.RangeTask task) {
-        if (n < MIN_PARALLEL_ROWS) task.run(0, n);
-        else pool.parallelFor(n, task);
+    private void forRows(int rows, WorkerPool.RangeTask task) {
+        if (rows < MIN_PARALLEL_ROWS) task.run(0, rows);
+        else pool.parallelFor(rows, task);
     }
 
     /** The PHD mask and the ring's visibility for every row of the batch (the same in every layer). */
@@ -385,16 +395,17 @@ public final class Forward {
         }
     }
 
-    private void feedForward(int l) {
+    /** Layer l's feed-forward sub-layer for rows [from, n). */
+    private void feedForward(int l, int from) {
         LlamaWeights.Layer L = w.layers[l];
-        int dim = c.dim(), ffn = c.ffnDim();
-        forRows((i0, i1) -> {
-            for (int i = i0; i < i1; i++) Ops.rmsNorm(x, i * dim, L.ffnNorm(), c.rmsEps(), xb, i * dim, dim);
+        int dim = c.dim(), ffn = c.ffnDim(), m = n - from;
+        forRows(m, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) Ops.rmsNorm(x, (from + i) * dim, L.ffnNorm(), c.rmsEps(), xb, i * dim, dim);
         });
-        MatMul.multiply(pool, L.gate(), xb, n, gate);
-        MatMul.multiply(pool, L.up(), xb, n, up);
-        forRows((i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, (i1 - i0) * ffn));
-        MatMul.multiply(pool, L.down(), gate, n, proj);
-        forRows((i0, i1) -> Ops.add(proj, i0 * dim, x, i0 * dim, (i1 - i0) * dim));
+        MatMul.multiply(pool, L.gate(), xb, m, gate);
+        MatMul.multiply(pool, L.up(), xb, m, up);
+        forRows(m, (i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, (i1 - i0) * ffn));
+        MatMul.multiply(pool, L.down(), gate, m, proj);
+        forRows(m, (i0, i1) -> Ops.add(proj, i0 * dim, x, (from + i0) * dim, (i1 - i0) * dim));
     }
 }
