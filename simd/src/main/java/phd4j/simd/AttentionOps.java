@@ -31,8 +31,10 @@ public final class AttentionOps {
             int last = Math.min(r + 3, nq - 1);
             int q0 = qOff[r], q1 = qOff[Math.min(r + 1, last)], q2 = qOff[Math.min(r + 2, last)], q3 = qOff[last];
             int ni = last - r + 1;
+            // A lone row (a decode step without GQA) takes one dot per key: no repeated rows.
+            int tiled = ni == 1 ? 0 : nk & ~3;
             int j = 0;
-            for (; j + 4 <= nk; j += 4) {
+            for (; j < tiled; j += 4) {
                 int k0 = kOff + j * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
                 FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
                 FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
