@@ -4,6 +4,7 @@ import java.util.Arrays;
 import phd4j.phd.HiddenWindow;
 import phd4j.phd.OriginalKvRing;
 import phd4j.phd.PhdConfig;
+import phd4j.simd.AttentionOps;
 import phd4j.simd.MatMul;
 import phd4j.simd.Ops;
 import phd4j.simd.Rope;
@@ -31,8 +32,10 @@ import phd4j.simd.WorkerPool;
  * then logits = rmsnorm(x) * output_norm Wout^T for the rows asked for.
  */
 public final class Forward {
-    /** Attention work (rows x keys x width) below which handing heads to other threads costs more than it saves. */
+    /** Attention work (rows x keys x width) below which handing tasks to other threads costs more than it saves. */
     private static final long MIN_PARALLEL_ATTENTION = 1 << 15;
+    /** Batch rows from which per-row steps (norms, RoPE, SwiGLU, residual adds) are split over the pool. */
+    private static final int MIN_PARALLEL_ROWS = 16;
 
     private final LlamaConfig c;
     private final LlamaWeights w;
@@ -67,6 +70,30 @@ public final class Forward {
     private final float[] cos, sin;           // [maxBatch][ropeDim / 2] at each row's position
     private final float[] cosSink, sinSink;   // at each row's StreamingLLM position
 
+    // The mask of the batch being run, the same for every layer and head: computed once per run.
+    private final int[] fromRow;          // [maxBatch] first cached non-sink original row i sees
+    private final boolean[] batchMask;    // [maxBatch][maxBatch] may row i see row j of the batch
+    private final boolean[] windowMask;   // [maxBatch][window] may row i see hidden-window entry e
+    private int sinks;                    // cached sink entries every row sees
+    private final ThreadLocal<AttentionScratch> scratch = ThreadLocal.withInitial(AttentionScratch::new);
+
+    /** Query rows (row x query head) one attention task takes: its keys are read once for all of them. */
+    private static final int ATTENTION_QUERY_ROWS = 32;
+
+    /** One thread's buffers for attention tasks. */
+    private static final class AttentionScratch {
+        float[] scores = new float[0];
+        int[] qOff = new int[0], sOff = new int[0];
+
+        void ensure(int nq, int floats) {
+            if (scores.length < floats) scores = new float[floats];
+            if (qOff.length < nq) {
+                qOff = new int[nq];
+                sOff = new int[nq];
+            }
+        }
+    }
+
     public Forward(LlamaConfig c, LlamaWeights w, PhdConfig phd, WorkerPool pool, int capacity, int keep, int maxBatch) {
         if (maxBatch < phd.k()) throw new IllegalArgumentException("batch of " + maxBatch + " rows cannot hold the " + phd.k() + " copies of a position");
         this.c = c;
@@ -98,6 +125,9 @@ public final class Forward {
         this.sin = new float[maxBatch * half];
         this.cosSink = new float[maxBatch * half];
         this.sinSink = new float[maxBatch * half];
+        this.fromRow = new int[maxBatch];
+        this.batchMask = new boolean[maxBatch * maxBatch];
+        this.windowMask = new boolean[window != null ? maxBatch * phd.window() : 0];
     }
 
     public OriginalKvRing ring() {
@@ -146,9 +176,16 @@ public final class Forward {
         if (window != null && phd.variant() == PhdConfig.Variant.CSWA) {
             window.dropBefore(p0 / phd.chunk() * phd.chunk()); // a new chunk empties the window
         }
+        computeMask();
+        // After the last layer only the logit rows are read: there, every row still gets its keys
+        // and values (the caches need them), but attention, Wo and the FFN run from the first
+        // logit row on (none at all for a batch without logits), as llama.cpp does.
+        int tail = n;
+        for (int j = 0; j < nLogits; j++) tail = Math.min(tail, logitRows[j]);
         for (int l = 0; l < c.layers(); l++) {
-            attention(l);
-            feedForward(l);
+            int from = l == c.layers() - 1 ? tail : 0;
+            attention(l, from);
+            if (from < n) feedForward(l, from);
         }
         if (window != null) commitHiddenRows();
         rowsProcessed += n;
@@ -176,79 +213,159 @@ public final class Forward {
         return h;
     }
 
-    private void attention(int l) {
+    /** Layer l's attention sub-layer; rows before {@code from} get only their keys and values. */
+    private void attention(int l, int from) {
         LlamaWeights.Layer L = w.layers[l];
         int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), half = rope.tableSize();
-        for (int i = 0; i < n; i++) Ops.rmsNorm(x, i * dim, L.attnNorm(), c.rmsEps(), xb, i * dim, dim);
+        forRows(n, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) Ops.rmsNorm(x, i * dim, L.attnNorm(), c.rmsEps(), xb, i * dim, dim);
+        });
         MatMul.multiply(pool, L.wq(), xb, n, q);
         MatMul.multiply(pool, L.wk(), xb, n, k);
         MatMul.multiply(pool, L.wv(), xb, n, v);
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(q, i * qDim, qSink, i * qDim, qDim);
-            rope.rotate(q, i * qDim, c.heads(), cos, sin, i * half);
-            rope.rotate(k, i * kvDim, c.kvHeads(), cos, sin, i * half);
-            rope.rotate(qSink, i * qDim, c.heads(), cosSink, sinSink, i * half);
-        }
-        long work = (long) n * (Math.min(p0, ring.capacity()) + n) * qDim;
+        forRows(n, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                System.arraycopy(q, i * qDim, qSink, i * qDim, qDim);
+                rope.rotate(q, i * qDim, c.heads(), cos, sin, i * half);
+                rope.rotate(k, i * kvDim, c.kvHeads(), cos, sin, i * half);
+                rope.rotate(qSink, i * qDim, c.heads(), cosSink, sinSink, i * half);
+            }
+        });
+        int group = c.heads() / c.kvHeads();
+        int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
+        int m = n - from;
+        int blocks = (m + rowsPerTask - 1) / rowsPerTask;
+        int tasks = blocks * c.kvHeads();
+        long work = (long) m * (Math.min(p0, ring.capacity()) + n) * qDim;
         if (work < MIN_PARALLEL_ATTENTION) {
-            attendHeads(l, 0, c.heads());
+            for (int t = 0; t < tasks; t++) attendBlock(l, t % c.kvHeads(), from + t / c.kvHeads() * rowsPerTask, rowsPerTask);
         } else {
-            pool.parallelFor(c.heads(), (h0, h1) -> attendHeads(l, h0, h1));
+            pool.parallelFor(tasks, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) attendBlock(l, t % c.kvHeads(), from + t / c.kvHeads() * rowsPerTask, rowsPerTask);
+            });
         }
         storeKeysAndValues(l);
-        MatMul.multiply(pool, L.wo(), att, n, proj);
-        Ops.add(proj, 0, x, 0, n * dim);
+        if (m == 0) return;
+        if (from > 0) System.arraycopy(att, from * qDim, att, 0, m * qDim);
+        MatMul.multiply(pool, L.wo(), att, m, proj);
+        forRows(m, (i0, i1) -> Ops.add(proj, i0 * dim, x, (from + i0) * dim, (i1 - i0) * dim));
     }
 
-    /** Attention of heads [h0, h1) for every row of the batch, over the keys the mask and the caches allow. */
-    private void attendHeads(int l, int h0, int h1) {
-        int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] rk = ring.keys(l), rv = ring.values(l);
-        float[] wk = window != null ? window.keys(l) : null, wv = window != null ? window.values(l) : null;
-        int sinks = Math.min(ring.keep(), p0);
-        for (int h = h0; h < h1; h++) {
-            int kvOff = (h / (c.heads() / c.kvHeads())) * hd; // query heads share kv heads in consecutive groups
-            int s0 = h * scoreStride;
-            for (int i = 0; i < n; i++) {
-                int p = rowPos[i], s = rowCopy[i];
-                int qo = i * qDim + h * hd;
-                int from = Math.max(sinks, ring.windowStart(p)); // first cached non-sink original still visible
-                int m = s0;
-                // Scores, in the order the values are summed below: sinks, ring window, hidden window, batch.
-                for (int a = 0; a < sinks; a++) scores[m++] = Ops.dot(qSink, qo, rk, ring.offset(a) + kvOff, hd) * scale;
-                for (int a = from; a < p0; a++) scores[m++] = Ops.dot(q, qo, rk, ring.offset(a) + kvOff, hd) * scale;
-                if (window != null) {
-                    for (int e = 0; e < window.count(); e++) {
-                        int slot = window.slot(e);
-                        if (phd.visible(p, s, window.position(slot), window.copy(slot))) {
-                            scores[m++] = Ops.dot(q, qo, wk, window.offset(slot) + kvOff, hd) * scale;
-                        }
-                    }
-                }
-                for (int j = 0; j < n; j++) {
-                    if (!batchVisible(i, j)) continue;
-                    float[] qq = rowCopy[j] == 1 && rowPos[j] < ring.keep() ? qSink : q;
-                    scores[m++] = Ops.dot(qq, qo, k, j * kvDim + kvOff, hd) * scale;
-                }
-                Ops.softmax(scores, s0, m - s0);
-                Arrays.fill(att, qo, qo + hd, 0f);
-                m = s0;
-                for (int a = 0; a < sinks; a++) Ops.axpy(scores[m++], rv, ring.offset(a) + kvOff, att, qo, hd);
-                for (int a = from; a < p0; a++) Ops.axpy(scores[m++], rv, ring.offset(a) + kvOff, att, qo, hd);
-                if (window != null) {
-                    for (int e = 0; e < window.count(); e++) {
-                        int slot = window.slot(e);
-                        if (phd.visible(p, s, window.position(slot), window.copy(slot))) {
-                            Ops.axpy(scores[m++], wv, window.offset(slot) + kvOff, att, qo, hd);
-                        }
-                    }
-                }
-                for (int j = 0; j < n; j++) {
-                    if (batchVisible(i, j)) Ops.axpy(scores[m++], v, j * kvDim + kvOff, att, qo, hd);
-                }
+    /**
+     * Runs a per-row step over the batch's rows, split over the pool when the batch is large
+     * enough for that to pay (a prompt batch; a decode step stays on the calling thread).
+     */
+    private void forRows(int rows, WorkerPool.RangeTask task) {
+        if (rows < MIN_PARALLEL_ROWS) task.run(0, rows);
+        else pool.parallelFor(rows, task);
+    }
+
+    /** The PHD mask and the ring's visibility for every row of the batch (the same in every layer). */
+    private void computeMask() {
+        sinks = Math.min(ring.keep(), p0);
+        int wn = window != null ? window.count() : 0;
+        for (int i = 0; i < n; i++) {
+            int p = rowPos[i], s = rowCopy[i];
+            fromRow[i] = Math.max(sinks, ring.windowStart(p));
+            for (int j = 0; j < n; j++) batchMask[i * n + j] = batchVisible(i, j);
+            for (int e = 0; e < wn; e++) {
+                int slot = window.slot(e);
+                windowMask[i * wn + e] = phd.visible(p, s, window.position(slot), window.copy(slot));
             }
         }
+    }
+
+    /**
+     * Attention of the query heads of KV head g for batch rows [i0, i0 + count): every key and
+     * value of the head is read once for all of these query rows. The scores of a row are laid
+     * out as the keys are summed: sinks, ring window, hidden window, batch; a key the mask hides
+     * from one row but not from another of the task gets -infinity, so softmax makes it 0.
+     * Per row: sinks (scored with the StreamingLLM query), ring originals from fromRow[i], the
+     * hidden tokens of the window the PHD mask allows, the batch rows batchVisible allows.
+     */
+    private void attendBlock(int l, int g, int i0, int count) {
+        int i1 = Math.min(n, i0 + count);
+        if (i0 >= i1) return;
+        int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
+        int group = c.heads() / c.kvHeads();
+        int kvOff = g * hd;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] rk = ring.keys(l), rv = ring.values(l);
+        int from0 = Integer.MAX_VALUE;
+        for (int i = i0; i < i1; i++) from0 = Math.min(from0, fromRow[i]);
+        int nRing = Math.max(0, p0 - from0);
+        int wn = window != null ? window.count() : 0;
+        int jEnd = i1; // the batch rows any row of the task may see: positions up to the last row's
+        while (jEnd < n && rowPos[jEnd] <= rowPos[i1 - 1]) jEnd++;
+        int cRing = sinks, cWin = cRing + nRing, cBatch = cWin + wn, cols = cBatch + jEnd;
+
+        int nq = (i1 - i0) * group;
+        AttentionScratch sc = scratch.get();
+        sc.ensure(nq, nq * cols);
+        float[] sb = sc.scores;
+        int[] qOff = sc.qOff, sOff = sc.sOff;
+        for (int r = 0; r < nq; r++) {
+            int i = i0 + r / group, h = g * group + r % group;
+            qOff[r] = i * qDim + h * hd;
+            sOff[r] = r * cols;
+        }
+
+        // Scores, key runs at a fixed stride (the ring and the window wrap around).
+        if (sinks > 0) AttentionOps.scores(qSink, qOff, nq, rk, ring.offset(0) + kvOff, kvDim, sinks, hd, scale, sb, sOff, 0);
+        for (int a = from0; a < p0; ) {
+            int len = ringRun(a);
+            AttentionOps.scores(q, qOff, nq, rk, ring.offset(a) + kvOff, kvDim, len, hd, scale, sb, sOff, cRing + a - from0);
+            a += len;
+        }
+        for (int e = 0; e < wn; ) {
+            int len = windowRun(e, wn);
+            AttentionOps.scores(q, qOff, nq, window.keys(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, scale, sb, sOff, cWin + e);
+            e += len;
+        }
+        AttentionOps.scores(q, qOff, nq, k, kvOff, kvDim, jEnd, hd, scale, sb, sOff, cBatch);
+        for (int j = 0; j < jEnd; j++) { // batch keys at sink positions pair with the StreamingLLM queries
+            if (rowCopy[j] == 1 && rowPos[j] < ring.keep()) {
+                for (int r = 0; r < nq; r++) sb[sOff[r] + cBatch + j] = Ops.dot(qSink, qOff[r], k, j * kvDim + kvOff, hd) * scale;
+            }
+        }
+
+        // Mask and softmax per query row.
+        for (int r = 0; r < nq; r++) {
+            int i = i0 + r / group, so = sOff[r];
+            for (int a = from0; a < fromRow[i] && a < p0; a++) sb[so + cRing + a - from0] = Float.NEGATIVE_INFINITY;
+            for (int e = 0; e < wn; e++) if (!windowMask[i * wn + e]) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
+            for (int j = 0, m = i * n; j < jEnd; j++) if (!batchMask[m + j]) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
+            AttentionOps.softmax(sb, so, cols);
+            Arrays.fill(att, qOff[r], qOff[r] + hd, 0f);
+        }
+
+        // Weighted values, in the same order.
+        if (sinks > 0) AttentionOps.accumulate(sb, sOff, 0, nq, rv, ring.offset(0) + kvOff, kvDim, sinks, hd, att, qOff);
+        for (int a = from0; a < p0; ) {
+            int len = ringRun(a);
+            AttentionOps.accumulate(sb, sOff, cRing + a - from0, nq, rv, ring.offset(a) + kvOff, kvDim, len, hd, att, qOff);
+            a += len;
+        }
+        for (int e = 0; e < wn; ) {
+            int len = windowRun(e, wn);
+            AttentionOps.accumulate(sb, sOff, cWin + e, nq, window.values(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, att, qOff);
+            e += len;
+        }
+        AttentionOps.accumulate(sb, sOff, cBatch, nq, v, kvOff, kvDim, jEnd, hd, att, qOff);
+    }
+
+    /** Cached originals from position a on (before p0) whose ring slots follow each other. */
+    private int ringRun(int a) {
+        int len = 1;
+        while (a + len < p0 && ring.offset(a + len) == ring.offset(a + len - 1) + c.kvDim()) len++;
+        return len;
+    }
+
+    /** Hidden-window entries from e on (before wn) whose slots follow each other. */
+    private int windowRun(int e, int wn) {
+        int len = 1;
+        while (e + len < wn && window.slot(e + len) == window.slot(e + len - 1) + 1) len++;
+        return len;
     }
 
     /** May row i see row j of the same batch: the PHD mask, and for originals the ring's eviction. */
@@ -278,14 +395,17 @@ public final class Forward {
         }
     }
 
-    private void feedForward(int l) {
+    /** Layer l's feed-forward sub-layer for rows [from, n). */
+    private void feedForward(int l, int from) {
         LlamaWeights.Layer L = w.layers[l];
-        int dim = c.dim(), ffn = c.ffnDim();
-        for (int i = 0; i < n; i++) Ops.rmsNorm(x, i * dim, L.ffnNorm(), c.rmsEps(), xb, i * dim, dim);
-        MatMul.multiply(pool, L.gate(), xb, n, gate);
-        MatMul.multiply(pool, L.up(), xb, n, up);
-        Ops.swiglu(gate, 0, up, 0, n * ffn);
-        MatMul.multiply(pool, L.down(), gate, n, proj);
-        Ops.add(proj, 0, x, 0, n * dim);
+        int dim = c.dim(), ffn = c.ffnDim(), m = n - from;
+        forRows(m, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) Ops.rmsNorm(x, (from + i) * dim, L.ffnNorm(), c.rmsEps(), xb, i * dim, dim);
+        });
+        MatMul.multiply(pool, L.gate(), xb, m, gate);
+        MatMul.multiply(pool, L.up(), xb, m, up);
+        forRows(m, (i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, (i1 - i0) * ffn));
+        MatMul.multiply(pool, L.down(), gate, m, proj);
+        forRows(m, (i0, i1) -> Ops.add(proj, i0 * dim, x, (from + i0) * dim, (i1 - i0) * dim));
     }
 }

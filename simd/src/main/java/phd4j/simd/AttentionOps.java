@@ -1,0 +1,193 @@
+package phd4j.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The blocked kernels of attention: scores of many query rows against a run of keys, and the
+ * weighted sum of a run of values into many output rows. Query, score and output rows are
+ * given by their offsets, so a caller can group any rows (all query heads of a KV head group
+ * and all rows of a batch) and read each cached key and value once for all of them; keys and
+ * values of a run are at a fixed stride. Register-blocked like {@link Gemm}: 4 query rows x 4
+ * keys per dot-product tile, 4 output rows x 2 vectors per value tile.
+ */
+public final class AttentionOps {
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int L = Lanes.L;
+
+    private AttentionOps() {
+    }
+
+    /**
+     * s[sOff[r] + sCol + j] = scale * dot(q[qOff[r] ..], k[kOff + j * kStride ..]) over hd
+     * elements, for query rows r < nq and keys j < nk.
+     */
+    public static void scores(float[] q, int[] qOff, int nq, float[] k, int kOff, int kStride, int nk, int hd,
+                              float scale, float[] s, int[] sOff, int sCol) {
+        int bound = F.loopBound(hd);
+        float[] sums = new float[16];
+        for (int r = 0; r < nq; r += 4) {
+            int last = Math.min(r + 3, nq - 1);
+            int q0 = qOff[r], q1 = qOff[Math.min(r + 1, last)], q2 = qOff[Math.min(r + 2, last)], q3 = qOff[last];
+            int ni = last - r + 1;
+            // A lone row (a decode step without GQA) takes one dot per key: no repeated rows.
+            int tiled = ni == 1 ? 0 : nk & ~3;
+            int j = 0;
+            for (; j < tiled; j += 4) {
+                int k0 = kOff + j * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
+                FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+                FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+                FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+                FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v0 = FloatVector.fromArray(F, k, k0 + i);
+                    FloatVector v1 = FloatVector.fromArray(F, k, k1 + i);
+                    FloatVector v2 = FloatVector.fromArray(F, k, k2 + i);
+                    FloatVector v3 = FloatVector.fromArray(F, k, k3 + i);
+                    FloatVector u = FloatVector.fromArray(F, q, q0 + i);
+                    a00 = v0.fma(u, a00);
+                    a01 = v1.fma(u, a01);
+                    a02 = v2.fma(u, a02);
+                    a03 = v3.fma(u, a03);
+                    u = FloatVector.fromArray(F, q, q1 + i);
+                    a10 = v0.fma(u, a10);
+                    a11 = v1.fma(u, a11);
+                    a12 = v2.fma(u, a12);
+                    a13 = v3.fma(u, a13);
+                    u = FloatVector.fromArray(F, q, q2 + i);
+                    a20 = v0.fma(u, a20);
+                    a21 = v1.fma(u, a21);
+                    a22 = v2.fma(u, a22);
+                    a23 = v3.fma(u, a23);
+                    u = FloatVector.fromArray(F, q, q3 + i);
+                    a30 = v0.fma(u, a30);
+                    a31 = v1.fma(u, a31);
+                    a32 = v2.fma(u, a32);
+                    a33 = v3.fma(u, a33);
+                }
+                FloatVector b0 = Gemm.pairSums(a00, a01), b1 = Gemm.pairSums(a02, a03);
+                FloatVector b2 = Gemm.pairSums(a10, a11), b3 = Gemm.pairSums(a12, a13);
+                FloatVector b4 = Gemm.pairSums(a20, a21), b5 = Gemm.pairSums(a22, a23);
+                FloatVector b6 = Gemm.pairSums(a30, a31), b7 = Gemm.pairSums(a32, a33);
+                FloatVector c0 = Gemm.pairSums(b0, b1), c1 = Gemm.pairSums(b2, b3);
+                FloatVector c2 = Gemm.pairSums(b4, b5), c3 = Gemm.pairSums(b6, b7);
+                if (L == 4) {
+                    c0.intoArray(sums, 0);
+                    c1.intoArray(sums, 4);
+                    c2.intoArray(sums, 8);
+                    c3.intoArray(sums, 12);
+                } else {
+                    FloatVector d0 = Gemm.pairSums(c0, c1), d1 = Gemm.pairSums(c2, c3);
+                    if (L == 8) {
+                        d0.intoArray(sums, 0);
+                        d1.intoArray(sums, 8);
+                    } else {
+                        Gemm.pairSums(d0, d1).intoArray(sums, 0);
+                    }
+                }
+                for (int t = 0; t < ni; t++) {
+                    int qo = qOff[r + t], so = sOff[r + t] + sCol + j;
+                    float s0 = sums[4 * t], s1 = sums[4 * t + 1], s2 = sums[4 * t + 2], s3 = sums[4 * t + 3];
+                    for (int i = bound; i < hd; i++) {
+                        float x = q[qo + i];
+                        s0 += k[k0 + i] * x;
+                        s1 += k[k1 + i] * x;
+                        s2 += k[k2 + i] * x;
+                        s3 += k[k3 + i] * x;
+                    }
+                    s[so] = s0 * scale;
+                    s[so + 1] = s1 * scale;
+                    s[so + 2] = s2 * scale;
+                    s[so + 3] = s3 * scale;
+                }
+            }
+            for (; j < nk; j++) {
+                int kj = kOff + j * kStride;
+                for (int t = 0; t < ni; t++) s[sOff[r + t] + sCol + j] = Ops.dot(q, qOff[r + t], k, kj, hd) * scale;
+            }
+        }
+    }
+
+    /**
+     * out[oOff[r] + c] += sum over j < nk of p[pOff[r] + pCol + j] * v[vOff + j * vStride + c],
+     * for rows r < nq and c < hd.
+     */
+    public static void accumulate(float[] p, int[] pOff, int pCol, int nq, float[] v, int vOff, int vStride, int nk, int hd,
+                                  float[] out, int[] oOff) {
+        if (nk == 0) return;
+        for (int r = 0; r < nq; r += 4) {
+            int last = Math.min(r + 3, nq - 1);
+            int ni = last - r + 1;
+            int p0 = pOff[r] + pCol, p1 = pOff[Math.min(r + 1, last)] + pCol, p2 = pOff[Math.min(r + 2, last)] + pCol, p3 = pOff[last] + pCol;
+            int o0 = oOff[r], o1 = oOff[Math.min(r + 1, last)], o2 = oOff[Math.min(r + 2, last)], o3 = oOff[last];
+            int c = 0;
+            for (; c + 2 * L <= hd; c += 2 * L) {
+                FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+                for (int j = 0, vo = vOff + c; j < nk; j++, vo += vStride) {
+                    FloatVector x = FloatVector.fromArray(F, v, vo);
+                    FloatVector y = FloatVector.fromArray(F, v, vo + L);
+                    FloatVector w = FloatVector.broadcast(F, p[p0 + j]);
+                    a0 = x.fma(w, a0);
+                    b0 = y.fma(w, b0);
+                    w = FloatVector.broadcast(F, p[p1 + j]);
+                    a1 = x.fma(w, a1);
+                    b1 = y.fma(w, b1);
+                    w = FloatVector.broadcast(F, p[p2 + j]);
+                    a2 = x.fma(w, a2);
+                    b2 = y.fma(w, b2);
+                    w = FloatVector.broadcast(F, p[p3 + j]);
+                    a3 = x.fma(w, a3);
+                    b3 = y.fma(w, b3);
+                }
+                addInto(out, o0 + c, a0, b0);
+                if (ni > 1) addInto(out, o1 + c, a1, b1);
+                if (ni > 2) addInto(out, o2 + c, a2, b2);
+                if (ni > 3) addInto(out, o3 + c, a3, b3);
+            }
+            for (; c < hd; c++) { // widths that are not a multiple of 2 vectors: scalar
+                for (int t = 0; t < ni; t++) {
+                    int pr = pOff[r + t] + pCol;
+                    float sum = 0;
+                    for (int j = 0, vo = vOff + c; j < nk; j++, vo += vStride) sum += p[pr + j] * v[vo];
+                    out[oOff[r + t] + c] += sum;
+                }
+            }
+        }
+    }
+
+    private static void addInto(float[] out, int o, FloatVector a, FloatVector b) {
+        a.add(FloatVector.fromArray(F, out, o)).intoArray(out, o);
+        b.add(FloatVector.fromArray(F, out, o + L)).intoArray(out, o + L);
+    }
+
+    /**
+     * In-place softmax of x[o .. o + n); entries of -infinity (masked keys) become exactly 0.
+     * The exponential is the vector one, within an ulp or two of {@link Math#exp}.
+     */
+    public static void softmax(float[] x, int o, int n) {
+        int bound = F.loopBound(n);
+        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < bound; i += L) vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) max = Math.max(max, x[o + i]);
+        FloatVector vm = FloatVector.broadcast(F, max);
+        FloatVector vsum = FloatVector.zero(F);
+        for (i = 0; i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, o + i).sub(vm).lanewise(VectorOperators.EXP);
+            e.intoArray(x, o + i);
+            vsum = vsum.add(e);
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[o + i] - max);
+            x[o + i] = e;
+            sum += e;
+        }
+        FloatVector inv = FloatVector.broadcast(F, 1f / sum);
+        for (i = 0; i < bound; i += L) FloatVector.fromArray(F, x, o + i).mul(inv).intoArray(x, o + i);
+        float s = 1f / sum;
+        for (; i < n; i++) x[o + i] *= s;
+    }
+}
