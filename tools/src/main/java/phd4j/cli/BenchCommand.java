@@ -54,13 +54,13 @@ final class BenchCommand implements Callable<Integer> {
         List<PhdConfig> imposed = phdOptions.configs();
         List<Row> rows = new ArrayList<>();
         PrintWriter err = common.spec.commandLine().getErr();
-        String fileName = common.model.getFileName().toString();
-        long fileSize = Files.size(common.model);
-        try (Model probe = Model.load(common.model, 1)) {
+        String fileName = common.model().getFileName().toString();
+        long fileSize = Files.size(common.model());
+        try (Model probe = Model.load(common.model(), 1)) {
             List<PhdConfig> configs = imposed.isEmpty() ? List.of(probe.phd()) : imposed;
             String params = String.format("%.2f M", probe.parameterCount() / 1e6);
             for (PhdConfig phd : configs) {
-                try (Model model = Model.load(common.model, common.threads, phd)) {
+                try (Model model = Model.load(common.model(), common.threads, phd)) {
                     long perToken = streamedBytesPerToken(model);
                     if (nPrompt > 0) rows.add(measure(model, phd, "pp" + nPrompt, nPrompt, 0, perToken, err));
                     if (nGen > 0) rows.add(measure(model, phd, "tg" + nGen, 0, nGen, perToken, err));

@@ -14,8 +14,22 @@ final class CommonOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model file (default: the shipped models/default.gguf)")
+    Path modelOption;
+
+    /** The model to use: -m, else the default model shipped in the project's models folder. */
+    Path model() {
+        if (modelOption != null) return modelOption;
+        Path fallback = defaultModel();
+        if (!java.nio.file.Files.isRegularFile(fallback)) throw bad("-m FILE is required (no default model at " + fallback + ")");
+        return fallback;
+    }
+
+    /** models/default.gguf under the project folder the launcher names (phd4j.home), else under the working folder. */
+    static Path defaultModel() {
+        String home = System.getProperty("phd4j.home");
+        return (home != null ? Path.of(home) : Path.of("")).resolve("models").resolve("default.gguf");
+    }
 
     int threads = Runtime.getRuntime().availableProcessors();
 

@@ -33,7 +33,7 @@ final class InfoCommand implements Callable<Integer> {
         if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         PrintWriter out = common.spec.commandLine().getOut();
         phd4j.phd.PhdConfig override = phdOptions.config();
-        try (Model model = Model.load(common.model, 1, override)) {
+        try (Model model = Model.load(common.model(), 1, override)) {
             PhdOptions.announce(model, common.spec.commandLine().getErr());
             GgufFile f = model.file();
             out.printf("file: %s (GGUF v%d, %s)%n", f.path(), f.version(), bytes(f.fileSize()));

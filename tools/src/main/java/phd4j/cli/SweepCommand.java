@@ -57,14 +57,14 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter err = common.spec.commandLine().getErr();
         List<Point> points = new ArrayList<>();
         List<PhdConfig.Variant> variants = List.of(PhdConfig.Variant.PHD, PhdConfig.Variant.SWA, PhdConfig.Variant.CSWA);
-        try (Model model = Model.load(common.model, common.threads)) { // JIT warm-up before the first timed point
+        try (Model model = Model.load(common.model(), common.threads)) { // JIT warm-up before the first timed point
             BenchCommand.timeRuns(model, Math.min(nPrompt, 64), 0, 1, err);
             BenchCommand.timeRuns(model, 0, nGen, 1, err);
         }
         for (PhdConfig.Variant v : variants) {
             for (int k : ks) {
                 PhdConfig phd = new PhdConfig(k, v, v == PhdConfig.Variant.PHD ? 0 : window, v == PhdConfig.Variant.CSWA ? chunk : 0);
-                try (Model model = Model.load(common.model, common.threads, phd)) {
+                try (Model model = Model.load(common.model(), common.threads, phd)) {
                     double[] tg = BenchCommand.timeRuns(model, 0, nGen, repetitions, err);
                     points.add(point(v, k, "decode ms/token", tg, nGen));
                     if (nPrompt > 0) {
@@ -113,7 +113,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private void chart(List<Point> points, String test, String title, String file) throws IOException {
-        SvgChart chart = new SvgChart(title + " (" + common.model.getFileName() + ", " + common.threads + " threads)", "K", test);
+        SvgChart chart = new SvgChart(title + " (" + common.model().getFileName() + ", " + common.threads + " threads)", "K", test);
         for (PhdConfig.Variant v : PhdConfig.Variant.values()) {
             List<Point> ps = points.stream().filter(p -> p.variant().equals(v.key) && p.test().equals(test)).toList();
             if (ps.isEmpty()) continue;
