@@ -145,4 +145,109 @@ public final class Q4_0Kernel extends RowDotKernel {
         sums[2] = acc2.reduceLanes(VectorOperators.ADD);
         sums[3] = acc3.reduceLanes(VectorOperators.ADD);
     }
+
+    @Override
+    boolean pairsRows() {
+        return true;
+    }
+
+    @Override
+    int maxRows() {
+        return 8;
+    }
+
+    @Override
+    void dotRows(MemorySegment w, long row, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
+        if (n == 1) {
+            sums[0] = dot1(w, row, cols, x, xOffset);
+        } else if (n <= 4) {
+            dot2to4(w, row, cols, x, xOffset, xStride, n, sums);
+        } else {
+            dot5to8(w, row, cols, x, xOffset, xStride, n, sums);
+        }
+    }
+
+    /*
+     * Multi-row dot products: the L bytes at c of a block hold elements [c, c + L) (low nibbles)
+     * and [c + 16, c + 16 + L) (high nibbles); both are decoded once and pre-scaled by the block
+     * scale, then every row takes one multiply-add per decoded vector, into two accumulators
+     * (low, high). Rows beyond n are skipped by loop-invariant branches: the work is exactly n rows'.
+     */
+
+    /** 2 <= n <= 4 rows. */
+    private static void dot2to4(MemorySegment w, long row, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s;
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        long block = row;
+        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
+            for (int c = 0; c < 16; c += L) {
+                ByteVector qs = Lanes.bytes(w, block + QS + c);
+                FloatVector lo = low(qs).mul(d), hi = high(qs).mul(d);
+                int j = i + c;
+                a0 = lo.fma(FloatVector.fromArray(F, x, x0 + j), a0);
+                b0 = hi.fma(FloatVector.fromArray(F, x, x0 + j + 16), b0);
+                a1 = lo.fma(FloatVector.fromArray(F, x, x1 + j), a1);
+                b1 = hi.fma(FloatVector.fromArray(F, x, x1 + j + 16), b1);
+                if (n > 2) {
+                    a2 = lo.fma(FloatVector.fromArray(F, x, x2 + j), a2);
+                    b2 = hi.fma(FloatVector.fromArray(F, x, x2 + j + 16), b2);
+                }
+                if (n > 3) {
+                    a3 = lo.fma(FloatVector.fromArray(F, x, x3 + j), a3);
+                    b3 = hi.fma(FloatVector.fromArray(F, x, x3 + j + 16), b3);
+                }
+            }
+        }
+        sums[0] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        if (n > 2) sums[2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        if (n > 3) sums[3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 5 <= n <= 8 rows. */
+    private static void dot5to8(MemorySegment w, long row, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s, x4 = x3 + s, x5 = x4 + s, x6 = x5 + s, x7 = x6 + s;
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        FloatVector a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
+        long block = row;
+        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
+            for (int c = 0; c < 16; c += L) {
+                ByteVector qs = Lanes.bytes(w, block + QS + c);
+                FloatVector lo = low(qs).mul(d), hi = high(qs).mul(d);
+                int j = i + c;
+                a0 = lo.fma(FloatVector.fromArray(F, x, x0 + j), a0);
+                b0 = hi.fma(FloatVector.fromArray(F, x, x0 + j + 16), b0);
+                a1 = lo.fma(FloatVector.fromArray(F, x, x1 + j), a1);
+                b1 = hi.fma(FloatVector.fromArray(F, x, x1 + j + 16), b1);
+                a2 = lo.fma(FloatVector.fromArray(F, x, x2 + j), a2);
+                b2 = hi.fma(FloatVector.fromArray(F, x, x2 + j + 16), b2);
+                a3 = lo.fma(FloatVector.fromArray(F, x, x3 + j), a3);
+                b3 = hi.fma(FloatVector.fromArray(F, x, x3 + j + 16), b3);
+                a4 = lo.fma(FloatVector.fromArray(F, x, x4 + j), a4);
+                b4 = hi.fma(FloatVector.fromArray(F, x, x4 + j + 16), b4);
+                if (n > 5) {
+                    a5 = lo.fma(FloatVector.fromArray(F, x, x5 + j), a5);
+                    b5 = hi.fma(FloatVector.fromArray(F, x, x5 + j + 16), b5);
+                }
+                if (n > 6) {
+                    a6 = lo.fma(FloatVector.fromArray(F, x, x6 + j), a6);
+                    b6 = hi.fma(FloatVector.fromArray(F, x, x6 + j + 16), b6);
+                }
+                if (n > 7) {
+                    a7 = lo.fma(FloatVector.fromArray(F, x, x7 + j), a7);
+                    b7 = hi.fma(FloatVector.fromArray(F, x, x7 + j + 16), b7);
+                }
+            }
+        }
+        sums[0] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        sums[2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        sums[3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
+        sums[4] = a4.add(b4).reduceLanes(VectorOperators.ADD);
+        if (n > 5) sums[5] = a5.add(b5).reduceLanes(VectorOperators.ADD);
+        if (n > 6) sums[6] = a6.add(b6).reduceLanes(VectorOperators.ADD);
+        if (n > 7) sums[7] = a7.add(b7).reduceLanes(VectorOperators.ADD);
+    }
 }
