@@ -152,6 +152,164 @@ public final class Q4_0Kernel extends RowDotKernel {
     }
 
     @Override
+    void dotRows2(MemorySegment w, long row0, long row1, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
+        if (n == 1) {
+            pair1(w, row0, row1, cols, x, xOffset, sums);
+        } else if (n <= 4) {
+            pair2to4(w, row0, row1, cols, x, xOffset, xStride, n, sums);
+        } else {
+            pair5to8(w, row0, row1, cols, x, xOffset, xStride, n, sums);
+        }
+    }
+
+    /*
+     * Two weight rows at once, every activation vector loaded once for both (see Q8_0Kernel).
+     * Weight row 0's results go to sums[k], row 1's to sums[8 + k].
+     */
+
+    /** One activation row: per block, sum q * x, then scale once (as {@link #dot1}). */
+    private static void pair1(MemorySegment w, long row0, long row1, int cols, float[] x, int x0, float[] sums) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        long b0 = row0, b1 = row1;
+        for (int i = x0; i < x0 + cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int c = 0; c < 16; c += L) {
+                ByteVector q0 = Lanes.bytes(w, b0 + QS + c), q1 = Lanes.bytes(w, b1 + QS + c);
+                FloatVector xv = FloatVector.fromArray(F, x, i + c);
+                s0 = low(q0).fma(xv, s0);
+                s1 = low(q1).fma(xv, s1);
+                xv = FloatVector.fromArray(F, x, i + 16 + c);
+                s0 = high(q0).fma(xv, s0);
+                s1 = high(q1).fma(xv, s1);
+            }
+            acc0 = s0.fma(FloatVector.broadcast(F, Lanes.half(w, b0)), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Lanes.half(w, b1)), acc1);
+        }
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        sums[8] = acc1.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 2 <= n <= 4 activation rows; pre-scaled weights, one accumulator per (weight row, activation row). */
+    private static void pair2to4(MemorySegment w, long row0, long row1, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, c0 = z, c1 = z, c2 = z, c3 = z;
+        long b0 = row0, b1 = row1;
+        for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
+            FloatVector d0 = FloatVector.broadcast(F, Lanes.half(w, b0));
+            FloatVector d1 = FloatVector.broadcast(F, Lanes.half(w, b1));
+            for (int c = 0; c < 32; c += L) {
+                // lanes [c, c + L): low nibbles of bytes c.. for c < 16, high nibbles of bytes c - 16.. after
+                int at = c < 16 ? c : c - 16;
+                ByteVector r0 = Lanes.bytes(w, b0 + QS + at), r1 = Lanes.bytes(w, b1 + QS + at);
+                FloatVector q0 = (c < 16 ? low(r0) : high(r0)).mul(d0);
+                FloatVector q1 = (c < 16 ? low(r1) : high(r1)).mul(d1);
+                int j = i + c;
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + j);
+                a0 = q0.fma(xv, a0);
+                c0 = q1.fma(xv, c0);
+                xv = FloatVector.fromArray(F, x, x1 + j);
+                a1 = q0.fma(xv, a1);
+                c1 = q1.fma(xv, c1);
+                if (n > 2) {
+                    xv = FloatVector.fromArray(F, x, x2 + j);
+                    a2 = q0.fma(xv, a2);
+                    c2 = q1.fma(xv, c2);
+                }
+                if (n > 3) {
+                    xv = FloatVector.fromArray(F, x, x3 + j);
+                    a3 = q0.fma(xv, a3);
+                    c3 = q1.fma(xv, c3);
+                }
+            }
+        }
+        sums[0] = a0.reduceLanes(VectorOperators.ADD);
+        sums[8] = c0.reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[9] = c1.reduceLanes(VectorOperators.ADD);
+        if (n > 2) {
+            sums[2] = a2.reduceLanes(VectorOperators.ADD);
+            sums[10] = c2.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 3) {
+            sums[3] = a3.reduceLanes(VectorOperators.ADD);
+            sums[11] = c3.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** 5 <= n <= 8 activation rows. */
+    private static void pair5to8(MemorySegment w, long row0, long row1, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s, x4 = x3 + s, x5 = x4 + s, x6 = x5 + s, x7 = x6 + s;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
+        long b0 = row0, b1 = row1;
+        for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
+            FloatVector d0 = FloatVector.broadcast(F, Lanes.half(w, b0));
+            FloatVector d1 = FloatVector.broadcast(F, Lanes.half(w, b1));
+            for (int c = 0; c < 32; c += L) {
+                int at = c < 16 ? c : c - 16;
+                ByteVector r0 = Lanes.bytes(w, b0 + QS + at), r1 = Lanes.bytes(w, b1 + QS + at);
+                FloatVector q0 = (c < 16 ? low(r0) : high(r0)).mul(d0);
+                FloatVector q1 = (c < 16 ? low(r1) : high(r1)).mul(d1);
+                int j = i + c;
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + j);
+                a0 = q0.fma(xv, a0);
+                c0 = q1.fma(xv, c0);
+                xv = FloatVector.fromArray(F, x, x1 + j);
+                a1 = q0.fma(xv, a1);
+                c1 = q1.fma(xv, c1);
+                xv = FloatVector.fromArray(F, x, x2 + j);
+                a2 = q0.fma(xv, a2);
+                c2 = q1.fma(xv, c2);
+                xv = FloatVector.fromArray(F, x, x3 + j);
+                a3 = q0.fma(xv, a3);
+                c3 = q1.fma(xv, c3);
+                xv = FloatVector.fromArray(F, x, x4 + j);
+                a4 = q0.fma(xv, a4);
+                c4 = q1.fma(xv, c4);
+                if (n > 5) {
+                    xv = FloatVector.fromArray(F, x, x5 + j);
+                    a5 = q0.fma(xv, a5);
+                    c5 = q1.fma(xv, c5);
+                }
+                if (n > 6) {
+                    xv = FloatVector.fromArray(F, x, x6 + j);
+                    a6 = q0.fma(xv, a6);
+                    c6 = q1.fma(xv, c6);
+                }
+                if (n > 7) {
+                    xv = FloatVector.fromArray(F, x, x7 + j);
+                    a7 = q0.fma(xv, a7);
+                    c7 = q1.fma(xv, c7);
+                }
+            }
+        }
+        sums[0] = a0.reduceLanes(VectorOperators.ADD);
+        sums[8] = c0.reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[9] = c1.reduceLanes(VectorOperators.ADD);
+        sums[2] = a2.reduceLanes(VectorOperators.ADD);
+        sums[10] = c2.reduceLanes(VectorOperators.ADD);
+        sums[3] = a3.reduceLanes(VectorOperators.ADD);
+        sums[11] = c3.reduceLanes(VectorOperators.ADD);
+        sums[4] = a4.reduceLanes(VectorOperators.ADD);
+        sums[12] = c4.reduceLanes(VectorOperators.ADD);
+        if (n > 5) {
+            sums[5] = a5.reduceLanes(VectorOperators.ADD);
+            sums[13] = c5.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 6) {
+            sums[6] = a6.reduceLanes(VectorOperators.ADD);
+            sums[14] = c6.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 7) {
+            sums[7] = a7.reduceLanes(VectorOperators.ADD);
+            sums[15] = c7.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    @Override
     int maxRows() {
         return 8;
     }
