@@ -147,8 +147,8 @@ public final class Q4_0Kernel extends RowDotKernel {
     }
 
     @Override
-    boolean pairsRows() {
-        return true;
+    int weightStreams(int nRows) {
+        return 2;
     }
 
     @Override

@@ -113,9 +113,79 @@ public final class Q8_0Kernel extends RowDotKernel {
     }
 
     @Override
-    boolean pairsRows() {
-        return true;
+    int weightStreams(int nRows) {
+        return nRows >= 2 && nRows <= 4 ? 4 : 2;
     }
+
+    @Override
+    void dotRows4(MemorySegment w, long row0, long row1, long row2, long row3, int cols, float[] x, int x0, int s,
+            int n, float[] sums) {
+        // 2 <= n <= 4 activation rows (see weightStreams): 16 accumulators, each activation
+        // vector loaded once for four weight rows. Weight row j's results go to sums[8 * j + k].
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        long p0 = row0, p1 = row1, p2 = row2, p3 = row3;
+        for (int i = 0; i < cols; i += BLOCK, p0 += BLOCK_BYTES, p1 += BLOCK_BYTES, p2 += BLOCK_BYTES, p3 += BLOCK_BYTES) {
+            FloatVector d0 = FloatVector.broadcast(F, Lanes.half(w, p0));
+            FloatVector d1 = FloatVector.broadcast(F, Lanes.half(w, p1));
+            FloatVector d2 = FloatVector.broadcast(F, Lanes.half(w, p2));
+            FloatVector d3 = FloatVector.broadcast(F, Lanes.half(w, p3));
+            for (int c = 0; c < BLOCK; c += L) {
+                FloatVector q0 = scaled(w, p0, c, d0), q1 = scaled(w, p1, c, d1);
+                FloatVector q2 = scaled(w, p2, c, d2), q3 = scaled(w, p3, c, d3);
+                int j = i + c;
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + j);
+                a0 = q0.fma(xv, a0);
+                b0 = q1.fma(xv, b0);
+                c0 = q2.fma(xv, c0);
+                e0 = q3.fma(xv, e0);
+                xv = FloatVector.fromArray(F, x, x1 + j);
+                a1 = q0.fma(xv, a1);
+                b1 = q1.fma(xv, b1);
+                c1 = q2.fma(xv, c1);
+                e1 = q3.fma(xv, e1);
+                if (n > 2) {
+                    xv = FloatVector.fromArray(F, x, x2 + j);
+                    a2 = q0.fma(xv, a2);
+                    b2 = q1.fma(xv, b2);
+                    c2 = q2.fma(xv, c2);
+                    e2 = q3.fma(xv, e2);
+                }
+                if (n > 3) {
+                    xv = FloatVector.fromArray(F, x, x3 + j);
+                    a3 = q0.fma(xv, a3);
+                    b3 = q1.fma(xv, b3);
+                    c3 = q2.fma(xv, c3);
+                    e3 = q3.fma(xv, e3);
+                }
+            }
+        }
+        // Written out, not through a helper taking vectors: a helper the JIT declines to inline
+        // (it does, once the helper is compiled on its own) boxes every vector passed to it.
+        sums[0] = a0.reduceLanes(VectorOperators.ADD);
+        sums[8] = b0.reduceLanes(VectorOperators.ADD);
+        sums[16] = c0.reduceLanes(VectorOperators.ADD);
+        sums[24] = e0.reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[9] = b1.reduceLanes(VectorOperators.ADD);
+        sums[17] = c1.reduceLanes(VectorOperators.ADD);
+        sums[25] = e1.reduceLanes(VectorOperators.ADD);
+        if (n > 2) {
+            sums[2] = a2.reduceLanes(VectorOperators.ADD);
+            sums[10] = b2.reduceLanes(VectorOperators.ADD);
+            sums[18] = c2.reduceLanes(VectorOperators.ADD);
+            sums[26] = e2.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 3) {
+            sums[3] = a3.reduceLanes(VectorOperators.ADD);
+            sums[11] = b3.reduceLanes(VectorOperators.ADD);
+            sums[19] = c3.reduceLanes(VectorOperators.ADD);
+            sums[27] = e3.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
 
     @Override
     int maxRows() {

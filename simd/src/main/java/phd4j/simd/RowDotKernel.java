@@ -58,9 +58,26 @@ abstract class RowDotKernel implements WeightKernel {
         dotRows(w, row0, cols, x, xOffset, xStride, n, sums);
     }
 
-    /** Whether {@link #dotRows2} does better than two {@link #dotRows} calls. */
-    boolean pairsRows() {
-        return false;
+    /**
+     * The same for four weight rows: sums[j * maxRows() + k] for weight row j. Only called when
+     * {@link #weightStreams} returns 4. The default makes two {@link #dotRows2} calls.
+     */
+    void dotRows4(MemorySegment w, long row0, long row1, long row2, long row3, int cols, float[] x, int xOffset, int xStride,
+            int n, float[] sums) {
+        int m = maxRows();
+        dotRows2(w, row2, row3, cols, x, xOffset, xStride, n, sums);
+        System.arraycopy(sums, 0, sums, 2 * m, n);
+        System.arraycopy(sums, m, sums, 3 * m, n);
+        dotRows2(w, row0, row1, cols, x, xOffset, xStride, n, sums);
+    }
+
+    /**
+     * How many weight rows {@link #matmul} hands the kernel at once for {@code nRows} activation
+     * rows: 1 ({@link #dotRows}), 2 ({@link #dotRows2}) or 4 ({@link #dotRows4}, only if
+     * nRows <= maxRows()).
+     */
+    int weightStreams(int nRows) {
+        return 1;
     }
 
     /** Vectorized dequantize of {@code n} elements, called after the arguments are checked. */
@@ -96,25 +113,31 @@ abstract class RowDotKernel implements WeightKernel {
         int group = maxRows();
         float[] sums = new float[group];
         int o = rowStart;
-        if (pairsRows() && rowEnd - rowStart >= 2) {
-            // Pairs (o, o + half): two sequential streams in different pages. Adjacent rows,
-            // read as two interleaved streams a row apart, defeat the hardware prefetcher here
+        int streams = weightStreams(nRows);
+        if (streams > 1 && rowEnd - rowStart >= streams) {
+            // Weight rows o, o + q, o + 2q, ...: sequential streams in different pages. Adjacent
+            // rows, read as interleaved streams a row apart, defeat the hardware prefetcher here
             // (single-thread reads from DRAM fell from ~20 to ~6 GB/s).
-            float[] pair = new float[2 * group];
-            int half = (rowEnd - rowStart) / 2;
-            for (; o < rowStart + half; o++) {
-                int o1 = o + half;
+            float[] buf = new float[streams * group];
+            int q = (rowEnd - rowStart) / streams;
+            for (; o < rowStart + q; o++) {
                 for (int r = 0; r < nRows; r += group) {
                     int n = Math.min(group, nRows - r);
-                    dotRows2(data, o * rowBytes, o1 * rowBytes, cols, x, r * xStride, xStride, n, pair);
-                    int at = r * outStride;
+                    if (streams == 2) {
+                        dotRows2(data, o * rowBytes, (o + q) * rowBytes, cols, x, r * xStride, xStride, n, buf);
+                    } else {
+                        dotRows4(data, o * rowBytes, (o + q) * rowBytes, (o + 2 * q) * rowBytes, (o + 3 * q) * rowBytes,
+                                cols, x, r * xStride, xStride, n, buf);
+                    }
+                    int at = r * outStride + o;
                     for (int k = 0; k < n; k++) {
-                        out[at + k * outStride + o] = pair[k];
-                        out[at + k * outStride + o1] = pair[group + k];
+                        for (int j = 0; j < streams; j++) {
+                            out[at + k * outStride + j * q] = buf[j * group + k];
+                        }
                     }
                 }
             }
-            o = rowStart + 2 * half;
+            o = rowStart + streams * q;
         }
         for (; o < rowEnd; o++) {
             long row = o * rowBytes;
