@@ -73,14 +73,20 @@ public final class Q4_0Kernel extends RowDotKernel {
         }
     }
 
+    /*
+     * The nibbles are split after widening to int lanes: x86 has no byte shift, and the JIT
+     * emulates one (widen, shift, narrow) before the byte-to-float conversion widens again.
+     * The JIT shares one widening between low() and high() of the same bytes.
+     */
+
     /** Lanes 0..L-1: the low nibbles of L bytes, minus 8. */
     private static FloatVector low(ByteVector qs) {
-        return Lanes.toFloats(qs.and((byte) 0x0F).sub((byte) 8));
+        return (FloatVector) Lanes.toInts(qs).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
     }
 
     /** Lanes 0..L-1: the high nibbles of L bytes, minus 8. */
     private static FloatVector high(ByteVector qs) {
-        return Lanes.toFloats(qs.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+        return (FloatVector) Lanes.toInts(qs).lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
     }
 
     @Override
