@@ -72,6 +72,15 @@ abstract class RowDotKernel implements WeightKernel {
     }
 
     /**
+     * A kernel's own product with one activation row (decode at K=1) over weight rows
+     * [rowStart, rowEnd), e.g. from activations it quantizes once per call; returns false (the
+     * default) to take the generic path. Called after the arguments are checked.
+     */
+    boolean matmulOneRow(MemorySegment w, long rowBytes, int cols, float[] x, int xOffset, float[] out, int rowStart, int rowEnd) {
+        return false;
+    }
+
+    /**
      * How many weight rows {@link #matmul} hands the kernel at once for {@code nRows} activation
      * rows: 1 ({@link #dotRows}), 2 ({@link #dotRows2}) or 4 ({@link #dotRows4}, only if
      * nRows <= maxRows()).
@@ -110,6 +119,9 @@ abstract class RowDotKernel implements WeightKernel {
 
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        if (nRows == 1 && matmulOneRow(data, rowBytes, cols, x, 0, out, rowStart, rowEnd)) {
+            return;
+        }
         int group = maxRows();
         float[] sums = new float[group];
         int o = rowStart;
