@@ -111,4 +111,331 @@ public final class Q8_0Kernel extends RowDotKernel {
         sums[2] = acc2.reduceLanes(VectorOperators.ADD);
         sums[3] = acc3.reduceLanes(VectorOperators.ADD);
     }
+
+    @Override
+    int weightStreams(int nRows) {
+        return nRows >= 2 && nRows <= 4 ? 4 : 2;
+    }
+
+    @Override
+    void dotRows4(MemorySegment w, long row0, long row1, long row2, long row3, int cols, float[] x, int x0, int s,
+            int n, float[] sums) {
+        // 2 <= n <= 4 activation rows (see weightStreams): 16 accumulators, each activation
+        // vector loaded once for four weight rows. Weight row j's results go to sums[8 * j + k].
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        long p0 = row0, p1 = row1, p2 = row2, p3 = row3;
+        for (int i = 0; i < cols; i += BLOCK, p0 += BLOCK_BYTES, p1 += BLOCK_BYTES, p2 += BLOCK_BYTES, p3 += BLOCK_BYTES) {
+            FloatVector d0 = FloatVector.broadcast(F, Lanes.half(w, p0));
+            FloatVector d1 = FloatVector.broadcast(F, Lanes.half(w, p1));
+            FloatVector d2 = FloatVector.broadcast(F, Lanes.half(w, p2));
+            FloatVector d3 = FloatVector.broadcast(F, Lanes.half(w, p3));
+            for (int c = 0; c < BLOCK; c += L) {
+                FloatVector q0 = scaled(w, p0, c, d0), q1 = scaled(w, p1, c, d1);
+                FloatVector q2 = scaled(w, p2, c, d2), q3 = scaled(w, p3, c, d3);
+                int j = i + c;
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + j);
+                a0 = q0.fma(xv, a0);
+                b0 = q1.fma(xv, b0);
+                c0 = q2.fma(xv, c0);
+                e0 = q3.fma(xv, e0);
+                xv = FloatVector.fromArray(F, x, x1 + j);
+                a1 = q0.fma(xv, a1);
+                b1 = q1.fma(xv, b1);
+                c1 = q2.fma(xv, c1);
+                e1 = q3.fma(xv, e1);
+                if (n > 2) {
+                    xv = FloatVector.fromArray(F, x, x2 + j);
+                    a2 = q0.fma(xv, a2);
+                    b2 = q1.fma(xv, b2);
+                    c2 = q2.fma(xv, c2);
+                    e2 = q3.fma(xv, e2);
+                }
+                if (n > 3) {
+                    xv = FloatVector.fromArray(F, x, x3 + j);
+                    a3 = q0.fma(xv, a3);
+                    b3 = q1.fma(xv, b3);
+                    c3 = q2.fma(xv, c3);
+                    e3 = q3.fma(xv, e3);
+                }
+            }
+        }
+        // Written out, not through a helper taking vectors: a helper the JIT declines to inline
+        // (it does, once the helper is compiled on its own) boxes every vector passed to it.
+        sums[0] = a0.reduceLanes(VectorOperators.ADD);
+        sums[8] = b0.reduceLanes(VectorOperators.ADD);
+        sums[16] = c0.reduceLanes(VectorOperators.ADD);
+        sums[24] = e0.reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[9] = b1.reduceLanes(VectorOperators.ADD);
+        sums[17] = c1.reduceLanes(VectorOperators.ADD);
+        sums[25] = e1.reduceLanes(VectorOperators.ADD);
+        if (n > 2) {
+            sums[2] = a2.reduceLanes(VectorOperators.ADD);
+            sums[10] = b2.reduceLanes(VectorOperators.ADD);
+            sums[18] = c2.reduceLanes(VectorOperators.ADD);
+            sums[26] = e2.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 3) {
+            sums[3] = a3.reduceLanes(VectorOperators.ADD);
+            sums[11] = b3.reduceLanes(VectorOperators.ADD);
+            sums[19] = c3.reduceLanes(VectorOperators.ADD);
+            sums[27] = e3.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+
+    @Override
+    int maxRows() {
+        return 8;
+    }
+
+    @Override
+    void dotRows(MemorySegment w, long row, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
+        if (n == 1) {
+            sums[0] = dot1(w, row, cols, x, xOffset);
+        } else if (n <= 4) {
+            dot2to4(w, row, cols, x, xOffset, xStride, n, sums);
+        } else {
+            dot5to8(w, row, cols, x, xOffset, xStride, n, sums);
+        }
+    }
+
+    /** The L weights at {@code c} in the block at byte {@code block}, times its scale {@code d}. */
+    private static FloatVector scaled(MemorySegment w, long block, int c, FloatVector d) {
+        return Lanes.toFloats(Lanes.bytes(w, block + QS + c)).mul(d);
+    }
+
+    /*
+     * Multi-row dot products: each block is decoded once and pre-scaled (2 * 32 / L multiplies,
+     * shared by all rows), then every row takes 32 / L multiply-adds per block into two
+     * accumulators (lanes [c, c + L) and [c + L, c + 2L) of each 2L-wide step), so no row's
+     * loop-carried chain is longer than one fma per step. Rows beyond n are skipped by
+     * loop-invariant branches: the work is exactly n rows'.
+     */
+
+    /** 2 <= n <= 4 rows. */
+    private static void dot2to4(MemorySegment w, long row, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s;
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        long block = row;
+        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
+            for (int c = 0; c < BLOCK; c += 2 * L) {
+                FloatVector qa = scaled(w, block, c, d), qb = scaled(w, block, c + L, d);
+                int j = i + c;
+                a0 = qa.fma(FloatVector.fromArray(F, x, x0 + j), a0);
+                b0 = qb.fma(FloatVector.fromArray(F, x, x0 + j + L), b0);
+                a1 = qa.fma(FloatVector.fromArray(F, x, x1 + j), a1);
+                b1 = qb.fma(FloatVector.fromArray(F, x, x1 + j + L), b1);
+                if (n > 2) {
+                    a2 = qa.fma(FloatVector.fromArray(F, x, x2 + j), a2);
+                    b2 = qb.fma(FloatVector.fromArray(F, x, x2 + j + L), b2);
+                }
+                if (n > 3) {
+                    a3 = qa.fma(FloatVector.fromArray(F, x, x3 + j), a3);
+                    b3 = qb.fma(FloatVector.fromArray(F, x, x3 + j + L), b3);
+                }
+            }
+        }
+        sums[0] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        if (n > 2) sums[2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        if (n > 3) sums[3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 5 <= n <= 8 rows. */
+    private static void dot5to8(MemorySegment w, long row, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s, x4 = x3 + s, x5 = x4 + s, x6 = x5 + s, x7 = x6 + s;
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        FloatVector a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
+        long block = row;
+        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
+            for (int c = 0; c < BLOCK; c += 2 * L) {
+                FloatVector qa = scaled(w, block, c, d), qb = scaled(w, block, c + L, d);
+                int j = i + c;
+                a0 = qa.fma(FloatVector.fromArray(F, x, x0 + j), a0);
+                b0 = qb.fma(FloatVector.fromArray(F, x, x0 + j + L), b0);
+                a1 = qa.fma(FloatVector.fromArray(F, x, x1 + j), a1);
+                b1 = qb.fma(FloatVector.fromArray(F, x, x1 + j + L), b1);
+                a2 = qa.fma(FloatVector.fromArray(F, x, x2 + j), a2);
+                b2 = qb.fma(FloatVector.fromArray(F, x, x2 + j + L), b2);
+                a3 = qa.fma(FloatVector.fromArray(F, x, x3 + j), a3);
+                b3 = qb.fma(FloatVector.fromArray(F, x, x3 + j + L), b3);
+                a4 = qa.fma(FloatVector.fromArray(F, x, x4 + j), a4);
+                b4 = qb.fma(FloatVector.fromArray(F, x, x4 + j + L), b4);
+                if (n > 5) {
+                    a5 = qa.fma(FloatVector.fromArray(F, x, x5 + j), a5);
+                    b5 = qb.fma(FloatVector.fromArray(F, x, x5 + j + L), b5);
+                }
+                if (n > 6) {
+                    a6 = qa.fma(FloatVector.fromArray(F, x, x6 + j), a6);
+                    b6 = qb.fma(FloatVector.fromArray(F, x, x6 + j + L), b6);
+                }
+                if (n > 7) {
+                    a7 = qa.fma(FloatVector.fromArray(F, x, x7 + j), a7);
+                    b7 = qb.fma(FloatVector.fromArray(F, x, x7 + j + L), b7);
+                }
+            }
+        }
+        sums[0] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        sums[2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        sums[3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
+        sums[4] = a4.add(b4).reduceLanes(VectorOperators.ADD);
+        if (n > 5) sums[5] = a5.add(b5).reduceLanes(VectorOperators.ADD);
+        if (n > 6) sums[6] = a6.add(b6).reduceLanes(VectorOperators.ADD);
+        if (n > 7) sums[7] = a7.add(b7).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    void dotRows2(MemorySegment w, long row0, long row1, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
+        if (n == 1) {
+            pair1(w, row0, row1, cols, x, xOffset, sums);
+        } else if (n <= 4) {
+            pair2to4(w, row0, row1, cols, x, xOffset, xStride, n, sums);
+        } else {
+            pair5to8(w, row0, row1, cols, x, xOffset, xStride, n, sums);
+        }
+    }
+
+    /*
+     * Two weight rows at once: every activation vector is loaded once for both (a 512-bit load
+     * takes both load slots of a Zen 4 cycle, so loads bound these loops before the multiply-adds
+     * do). Weight row 0's results go to sums[k], row 1's to sums[8 + k].
+     */
+
+    /** One activation row: per block, sum q * x, then scale once (as {@link #dot1}). */
+    private static void pair1(MemorySegment w, long row0, long row1, int cols, float[] x, int x0, float[] sums) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        long b0 = row0, b1 = row1;
+        for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int c = 0; c < BLOCK; c += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + i + c);
+                s0 = Lanes.toFloats(Lanes.bytes(w, b0 + QS + c)).fma(xv, s0);
+                s1 = Lanes.toFloats(Lanes.bytes(w, b1 + QS + c)).fma(xv, s1);
+            }
+            acc0 = s0.fma(FloatVector.broadcast(F, Lanes.half(w, b0)), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Lanes.half(w, b1)), acc1);
+        }
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        sums[8] = acc1.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 2 <= n <= 4 activation rows; pre-scaled weights, one accumulator per (weight row, activation row). */
+    private static void pair2to4(MemorySegment w, long row0, long row1, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, c0 = z, c1 = z, c2 = z, c3 = z;
+        long b0 = row0, b1 = row1;
+        for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
+            FloatVector d0 = FloatVector.broadcast(F, Lanes.half(w, b0));
+            FloatVector d1 = FloatVector.broadcast(F, Lanes.half(w, b1));
+            for (int c = 0; c < BLOCK; c += L) {
+                FloatVector q0 = scaled(w, b0, c, d0), q1 = scaled(w, b1, c, d1);
+                int j = i + c;
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + j);
+                a0 = q0.fma(xv, a0);
+                c0 = q1.fma(xv, c0);
+                xv = FloatVector.fromArray(F, x, x1 + j);
+                a1 = q0.fma(xv, a1);
+                c1 = q1.fma(xv, c1);
+                if (n > 2) {
+                    xv = FloatVector.fromArray(F, x, x2 + j);
+                    a2 = q0.fma(xv, a2);
+                    c2 = q1.fma(xv, c2);
+                }
+                if (n > 3) {
+                    xv = FloatVector.fromArray(F, x, x3 + j);
+                    a3 = q0.fma(xv, a3);
+                    c3 = q1.fma(xv, c3);
+                }
+            }
+        }
+        sums[0] = a0.reduceLanes(VectorOperators.ADD);
+        sums[8] = c0.reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[9] = c1.reduceLanes(VectorOperators.ADD);
+        if (n > 2) {
+            sums[2] = a2.reduceLanes(VectorOperators.ADD);
+            sums[10] = c2.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 3) {
+            sums[3] = a3.reduceLanes(VectorOperators.ADD);
+            sums[11] = c3.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** 5 <= n <= 8 activation rows. */
+    private static void pair5to8(MemorySegment w, long row0, long row1, int cols, float[] x, int x0, int s, int n, float[] sums) {
+        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s, x4 = x3 + s, x5 = x4 + s, x6 = x5 + s, x7 = x6 + s;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
+        long b0 = row0, b1 = row1;
+        for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
+            FloatVector d0 = FloatVector.broadcast(F, Lanes.half(w, b0));
+            FloatVector d1 = FloatVector.broadcast(F, Lanes.half(w, b1));
+            for (int c = 0; c < BLOCK; c += L) {
+                FloatVector q0 = scaled(w, b0, c, d0), q1 = scaled(w, b1, c, d1);
+                int j = i + c;
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + j);
+                a0 = q0.fma(xv, a0);
+                c0 = q1.fma(xv, c0);
+                xv = FloatVector.fromArray(F, x, x1 + j);
+                a1 = q0.fma(xv, a1);
+                c1 = q1.fma(xv, c1);
+                xv = FloatVector.fromArray(F, x, x2 + j);
+                a2 = q0.fma(xv, a2);
+                c2 = q1.fma(xv, c2);
+                xv = FloatVector.fromArray(F, x, x3 + j);
+                a3 = q0.fma(xv, a3);
+                c3 = q1.fma(xv, c3);
+                xv = FloatVector.fromArray(F, x, x4 + j);
+                a4 = q0.fma(xv, a4);
+                c4 = q1.fma(xv, c4);
+                if (n > 5) {
+                    xv = FloatVector.fromArray(F, x, x5 + j);
+                    a5 = q0.fma(xv, a5);
+                    c5 = q1.fma(xv, c5);
+                }
+                if (n > 6) {
+                    xv = FloatVector.fromArray(F, x, x6 + j);
+                    a6 = q0.fma(xv, a6);
+                    c6 = q1.fma(xv, c6);
+                }
+                if (n > 7) {
+                    xv = FloatVector.fromArray(F, x, x7 + j);
+                    a7 = q0.fma(xv, a7);
+                    c7 = q1.fma(xv, c7);
+                }
+            }
+        }
+        sums[0] = a0.reduceLanes(VectorOperators.ADD);
+        sums[8] = c0.reduceLanes(VectorOperators.ADD);
+        sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[9] = c1.reduceLanes(VectorOperators.ADD);
+        sums[2] = a2.reduceLanes(VectorOperators.ADD);
+        sums[10] = c2.reduceLanes(VectorOperators.ADD);
+        sums[3] = a3.reduceLanes(VectorOperators.ADD);
+        sums[11] = c3.reduceLanes(VectorOperators.ADD);
+        sums[4] = a4.reduceLanes(VectorOperators.ADD);
+        sums[12] = c4.reduceLanes(VectorOperators.ADD);
+        if (n > 5) {
+            sums[5] = a5.reduceLanes(VectorOperators.ADD);
+            sums[13] = c5.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 6) {
+            sums[6] = a6.reduceLanes(VectorOperators.ADD);
+            sums[14] = c6.reduceLanes(VectorOperators.ADD);
+        }
+        if (n > 7) {
+            sums[7] = a7.reduceLanes(VectorOperators.ADD);
+            sums[15] = c7.reduceLanes(VectorOperators.ADD);
+        }
+    }
 }

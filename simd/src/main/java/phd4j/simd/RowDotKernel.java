@@ -4,10 +4,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * A kernel whose matmul is built from two per-type dot products of one weight row: with one
- * activation row ({@link #dot1}, the decode hot path) and with four ({@link #dot4}, one decode of
- * each weight block feeding four accumulators). This class validates the arguments once per call
- * (the vector loads run unchecked in production) and walks rows and activation groups.
+ * A kernel whose matmul is built from per-type dot products of one weight row with a group of
+ * activation rows: {@link #dotRows} (exact row counts up to {@link #maxRows}, for kernels that
+ * provide it), by default built from {@link #dot1} (one row, the decode hot path) and
+ * {@link #dot4} (one decode of each weight block feeding four accumulators). This class validates
+ * the arguments once per call (the vector loads run unchecked in production) and walks rows and
+ * activation groups.
  */
 abstract class RowDotKernel implements WeightKernel {
     /** dot(the weight row at byte {@code row}, x[xOffset .. xOffset + cols)). */
@@ -18,6 +20,74 @@ abstract class RowDotKernel implements WeightKernel {
      * activation row to fill a group of four.
      */
     abstract void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums);
+
+    /**
+     * The most activation rows {@link #dotRows} takes at once. Kernels that override
+     * {@link #dotRows} with exact row counts raise it; the default groups rows in fours.
+     */
+    int maxRows() {
+        return 4;
+    }
+
+    /**
+     * dot(the weight row at byte {@code row}, each of the {@code n} activation rows
+     * x[xOffset + r * xStride ..], r in [0, n)), written to sums[0 .. n); 1 <= n <= {@link #maxRows}.
+     * Kernels override this to do exactly n rows' work (one decode of each weight block, n rows
+     * of multiply-adds). The default takes {@link #dot1} for one row and otherwise {@link #dot4},
+     * repeating the last row to fill the group.
+     */
+    void dotRows(MemorySegment w, long row, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
+        if (n == 1) {
+            sums[0] = dot1(w, row, cols, x, xOffset);
+            return;
+        }
+        int last = xOffset + (n - 1) * xStride;
+        dot4(w, row, cols, x, xOffset, xOffset + xStride, Math.min(xOffset + 2 * xStride, last), last, sums);
+    }
+
+    /**
+     * The same for two weight rows at once (bytes {@code row0} and {@code row1}): sums[k] for row0
+     * and sums[maxRows() + k] for row1. Kernels override it to load each activation vector once
+     * for both weight rows (loads, not multiply-adds, limit a multi-row kernel on Zen 4: a 512-bit
+     * load takes both load slots of a cycle). The default makes two {@link #dotRows} calls.
+     */
+    void dotRows2(MemorySegment w, long row0, long row1, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
+        int m = maxRows();
+        dotRows(w, row1, cols, x, xOffset, xStride, n, sums);
+        System.arraycopy(sums, 0, sums, m, n);
+        dotRows(w, row0, cols, x, xOffset, xStride, n, sums);
+    }
+
+    /**
+     * The same for four weight rows: sums[j * maxRows() + k] for weight row j. Only called when
+     * {@link #weightStreams} returns 4. The default makes two {@link #dotRows2} calls.
+     */
+    void dotRows4(MemorySegment w, long row0, long row1, long row2, long row3, int cols, float[] x, int xOffset, int xStride,
+            int n, float[] sums) {
+        int m = maxRows();
+        dotRows2(w, row2, row3, cols, x, xOffset, xStride, n, sums);
+        System.arraycopy(sums, 0, sums, 2 * m, n);
+        System.arraycopy(sums, m, sums, 3 * m, n);
+        dotRows2(w, row0, row1, cols, x, xOffset, xStride, n, sums);
+    }
+
+    /**
+     * A kernel's own product with one activation row (decode at K=1) over weight rows
+     * [rowStart, rowEnd), e.g. from activations it quantizes once per call; returns false (the
+     * default) to take the generic path. Called after the arguments are checked.
+     */
+    boolean matmulOneRow(MemorySegment w, long rowBytes, int cols, float[] x, int xOffset, float[] out, int rowStart, int rowEnd) {
+        return false;
+    }
+
+    /**
+     * How many weight rows {@link #matmul} hands the kernel at once for {@code nRows} activation
+     * rows: 1 ({@link #dotRows}), 2 ({@link #dotRows2}) or 4 ({@link #dotRows4}, only if
+     * nRows <= maxRows()).
+     */
+    int weightStreams(int nRows) {
+        return 1;
+    }
 
     /** Vectorized dequantize of {@code n} elements, called after the arguments are checked. */
     abstract void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n);
@@ -49,20 +119,47 @@ abstract class RowDotKernel implements WeightKernel {
 
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        float[] sums = new float[4];
-        for (int o = rowStart; o < rowEnd; o++) {
-            long row = o * rowBytes;
-            // Groups of four activation rows; a group of 2 or 3 repeats its last row (wasted
-            // multiplies, cheaper than decoding the weights again), a lone row takes dot1.
-            for (int r = 0; r < nRows; r += 4) {
-                int at = r * outStride + o;
-                if (nRows - r == 1) {
-                    out[at] = dot1(data, row, cols, x, r * xStride);
-                    continue;
+        if (nRows == 1 && matmulOneRow(data, rowBytes, cols, x, 0, out, rowStart, rowEnd)) {
+            return;
+        }
+        int group = maxRows();
+        float[] sums = new float[group];
+        int o = rowStart;
+        int streams = weightStreams(nRows);
+        if (streams > 1 && rowEnd - rowStart >= streams) {
+            // Weight rows o, o + q, o + 2q, ...: sequential streams in different pages. Adjacent
+            // rows, read as interleaved streams a row apart, defeat the hardware prefetcher here
+            // (single-thread reads from DRAM fell from ~20 to ~6 GB/s).
+            float[] buf = new float[streams * group];
+            int q = (rowEnd - rowStart) / streams;
+            for (; o < rowStart + q; o++) {
+                for (int r = 0; r < nRows; r += group) {
+                    int n = Math.min(group, nRows - r);
+                    if (streams == 2) {
+                        dotRows2(data, o * rowBytes, (o + q) * rowBytes, cols, x, r * xStride, xStride, n, buf);
+                    } else {
+                        dotRows4(data, o * rowBytes, (o + q) * rowBytes, (o + 2 * q) * rowBytes, (o + 3 * q) * rowBytes,
+                                cols, x, r * xStride, xStride, n, buf);
+                    }
+                    int at = r * outStride + o;
+                    for (int k = 0; k < n; k++) {
+                        for (int j = 0; j < streams; j++) {
+                            out[at + k * outStride + j * q] = buf[j * group + k];
+                        }
+                    }
                 }
-                int last = Math.min(r + 3, nRows - 1);
-                dot4(data, row, cols, x, r * xStride, (r + 1) * xStride, Math.min(r + 2, last) * xStride, last * xStride, sums);
-                for (int k = 0; k <= last - r; k++) {
+            }
+            o = rowStart + streams * q;
+        }
+        for (; o < rowEnd; o++) {
+            long row = o * rowBytes;
+            // Groups of maxRows() activation rows, the last one as many as are left: each weight
+            // row is decoded once per group (and read from memory once: later groups hit L1).
+            for (int r = 0; r < nRows; r += group) {
+                int n = Math.min(group, nRows - r);
+                dotRows(data, row, cols, x, r * xStride, xStride, n, sums);
+                int at = r * outStride + o;
+                for (int k = 0; k < n; k++) {
                     out[at + k * outStride] = sums[k];
                 }
             }
