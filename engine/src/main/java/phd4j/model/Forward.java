@@ -65,8 +65,6 @@ public final class Forward {
     private final float[] proj;       // output of Wo or Wdown [dim]
     private final float[] gate;       // [ffn]
     private final float[] up;         // [ffn]
-    private final float[] scores;     // [heads][scoreStride] attention weights, one row per head
-    private final int scoreStride;    // most keys one row can see
     private final float[] cos, sin;           // [maxBatch][ropeDim / 2] at each row's position
     private final float[] cosSink, sinSink;   // at each row's StreamingLLM position
 
@@ -118,8 +116,6 @@ public final class Forward {
         this.proj = new float[maxBatch * c.dim()];
         this.gate = new float[maxBatch * c.ffnDim()];
         this.up = new float[maxBatch * c.ffnDim()];
-        this.scoreStride = capacity + (window != null ? phd.window() : 0) + maxBatch;
-        this.scores = new float[c.heads() * scoreStride];
         int half = rope.tableSize();
         this.cos = new float[maxBatch * half];
         this.sin = new float[maxBatch * half];
