@@ -85,6 +85,14 @@ class CliTest {
     }
 
     @Test
+    void runWithoutModelUsesTheShippedDefaultPhdModel() {
+        Result r = phd("run", "-p", "It is a truth universally acknowledged", "-n", "8", "--temp", "0", "-t", "1");
+        assertEquals(0, r.status(), r.err());
+        assertFalse(r.out().isBlank(), "generated text");
+        assertTrue(r.err().contains("PHD-CSWA-2-16-32"), r.err());
+    }
+
+    @Test
     void runStreamsGreedyText() {
         Map<String, Object> fixture = fixture(0);
         Result r = phd("run", "-m", stories(), "-p", (String) fixture.get("prompt"), "--temp", "0", "-n", "20", "-t", "2");
