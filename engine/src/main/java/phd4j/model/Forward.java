@@ -1,5 +1,7 @@
 package phd4j.model;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import phd4j.phd.HiddenWindow;
 import phd4j.phd.OriginalKvRing;
@@ -286,7 +288,7 @@ public final class Forward {
         int group = c.heads() / c.kvHeads();
         int kvOff = g * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] rk = ring.keys(l), rv = ring.values(l);
+        MemorySegment rk = ring.keys(l), rv = ring.values(l);
         int from0 = Integer.MAX_VALUE;
         for (int i = i0; i < i1; i++) from0 = Math.min(from0, fromRow[i]);
         int nRing = Math.max(0, p0 - from0);
@@ -315,10 +317,10 @@ public final class Forward {
         }
         for (int e = 0; e < wn; ) {
             int len = windowRun(e, wn);
-            AttentionOps.scores(q, qOff, nq, window.keys(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, scale, sb, sOff, cWin + e);
+            AttentionOps.scores(q, qOff, nq, MemorySegment.ofArray(window.keys(l)), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, scale, sb, sOff, cWin + e);
             e += len;
         }
-        AttentionOps.scores(q, qOff, nq, k, kvOff, kvDim, jEnd, hd, scale, sb, sOff, cBatch);
+        AttentionOps.scores(q, qOff, nq, MemorySegment.ofArray(k), kvOff, kvDim, jEnd, hd, scale, sb, sOff, cBatch);
         for (int j = 0; j < jEnd; j++) { // batch keys at sink positions pair with the StreamingLLM queries
             if (rowCopy[j] == 1 && rowPos[j] < ring.keep()) {
                 for (int r = 0; r < nq; r++) sb[sOff[r] + cBatch + j] = Ops.dot(qSink, qOff[r], k, j * kvDim + kvOff, hd) * scale;
@@ -344,10 +346,10 @@ public final class Forward {
         }
         for (int e = 0; e < wn; ) {
             int len = windowRun(e, wn);
-            AttentionOps.accumulate(sb, sOff, cWin + e, nq, window.values(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, att, qOff);
+            AttentionOps.accumulate(sb, sOff, cWin + e, nq, MemorySegment.ofArray(window.values(l)), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, att, qOff);
             e += len;
         }
-        AttentionOps.accumulate(sb, sOff, cBatch, nq, v, kvOff, kvDim, jEnd, hd, att, qOff);
+        AttentionOps.accumulate(sb, sOff, cBatch, nq, MemorySegment.ofArray(v), kvOff, kvDim, jEnd, hd, att, qOff);
     }
 
     /** Cached originals from position a on (before p0) whose ring slots follow each other. */
@@ -374,13 +376,13 @@ public final class Forward {
     /** After layer l's attention: originals into the ring, the surviving hidden tokens into the window. */
     private void storeKeysAndValues(int l) {
         int kvDim = c.kvDim();
-        float[] rk = ring.keys(l), rv = ring.values(l);
+        MemorySegment rk = ring.keys(l), rv = ring.values(l);
         int hidden = window != null ? hiddenRows() : 0;
         int j = 0;
         for (int i = 0; i < n; i++) {
             if (rowCopy[i] == 1) {
-                System.arraycopy(k, i * kvDim, rk, ring.offset(rowPos[i]), kvDim);
-                System.arraycopy(v, i * kvDim, rv, ring.offset(rowPos[i]), kvDim);
+                MemorySegment.copy(k, i * kvDim, rk, ValueLayout.JAVA_FLOAT, (long) ring.offset(rowPos[i]) * Float.BYTES, kvDim);
+                MemorySegment.copy(v, i * kvDim, rv, ValueLayout.JAVA_FLOAT, (long) ring.offset(rowPos[i]) * Float.BYTES, kvDim);
             } else if (window != null) {
                 int slot = window.plannedSlot(j++, hidden);
                 if (slot >= 0) {

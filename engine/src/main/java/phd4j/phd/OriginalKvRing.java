@@ -1,8 +1,11 @@
 package phd4j.phd;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
- * Keys and values of original tokens (copy 1), per layer, in a ring of fixed capacity allocated
- * once and never grown. The original stream of a PHD model is a vanilla causal LM, so this is
+ * Keys and values of original tokens (copy 1), per layer, in an off-heap ring of fixed capacity
+ * allocated once and never grown. The original stream of a PHD model is a vanilla causal LM, so this is
  * all the KV memory plain PHD needs.
  *
  * <p>Eviction: once more than {@code capacity} originals have been seen, the first {@code keep}
@@ -16,8 +19,8 @@ package phd4j.phd;
  * need the query rotated at p - e ({@link #evicted}), which the forward pass does.
  */
 public final class OriginalKvRing {
-    final float[][] keys;   // [layers][capacity * kvDim], slot-major
-    final float[][] values; // [layers][capacity * kvDim]
+    private final MemorySegment[] keys;   // [layers] of capacity * kvDim floats, slot-major, off-heap
+    private final MemorySegment[] values; // [layers] of capacity * kvDim floats
     private final int capacity;
     private final int keep;
     private final int kvDim;
@@ -28,14 +31,20 @@ public final class OriginalKvRing {
             throw new IllegalArgumentException("sink entries (--keep) must be in 0.." + (capacity - 1) + " for a context of " + capacity + ", got " + keep);
         }
         long perLayer = (long) capacity * kvDim;
-        if (perLayer > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("context " + capacity + " x kv width " + kvDim + " is too large for one cache array");
+        if (perLayer > Integer.MAX_VALUE - 16) { // offsets are int float indices
+            throw new IllegalArgumentException("context " + capacity + " x kv width " + kvDim + " is too large for one cache layer");
         }
         this.capacity = capacity;
         this.keep = keep;
         this.kvDim = kvDim;
-        this.keys = new float[layers][(int) perLayer];
-        this.values = new float[layers][(int) perLayer];
+        // Off-heap, allocated once; released with the ring when it is no longer reachable.
+        Arena arena = Arena.ofAuto();
+        this.keys = new MemorySegment[layers];
+        this.values = new MemorySegment[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = arena.allocate(perLayer * Float.BYTES, 64);
+            values[l] = arena.allocate(perLayer * Float.BYTES, 64);
+        }
     }
 
     public int capacity() {
@@ -46,11 +55,12 @@ public final class OriginalKvRing {
         return keep;
     }
 
-    public float[] keys(int layer) {
+    /** A layer's keys: capacity x kvDim floats, position a at float index {@link #offset}(a). */
+    public MemorySegment keys(int layer) {
         return keys[layer];
     }
 
-    public float[] values(int layer) {
+    public MemorySegment values(int layer) {
         return values[layer];
     }
 

@@ -1,5 +1,9 @@
 package phd4j.simd;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,7 +27,7 @@ public final class AttentionOps {
      * s[sOff[r] + sCol + j] = scale * dot(q[qOff[r] ..], k[kOff + j * kStride ..]) over hd
      * elements, for query rows r < nq and keys j < nk.
      */
-    public static void scores(float[] q, int[] qOff, int nq, float[] k, int kOff, int kStride, int nk, int hd,
+    public static void scores(float[] q, int[] qOff, int nq, MemorySegment k, int kOff, int kStride, int nk, int hd,
                               float scale, float[] s, int[] sOff, int sCol) {
         int bound = F.loopBound(hd);
         float[] sums = new float[16];
@@ -41,10 +45,10 @@ public final class AttentionOps {
                 FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
                 FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
                 for (int i = 0; i < bound; i += L) {
-                    FloatVector v0 = FloatVector.fromArray(F, k, k0 + i);
-                    FloatVector v1 = FloatVector.fromArray(F, k, k1 + i);
-                    FloatVector v2 = FloatVector.fromArray(F, k, k2 + i);
-                    FloatVector v3 = FloatVector.fromArray(F, k, k3 + i);
+                    FloatVector v0 = load(k, k0 + i);
+                    FloatVector v1 = load(k, k1 + i);
+                    FloatVector v2 = load(k, k2 + i);
+                    FloatVector v3 = load(k, k3 + i);
                     FloatVector u = FloatVector.fromArray(F, q, q0 + i);
                     a00 = v0.fma(u, a00);
                     a01 = v1.fma(u, a01);
@@ -91,10 +95,10 @@ public final class AttentionOps {
                     float s0 = sums[4 * t], s1 = sums[4 * t + 1], s2 = sums[4 * t + 2], s3 = sums[4 * t + 3];
                     for (int i = bound; i < hd; i++) {
                         float x = q[qo + i];
-                        s0 += k[k0 + i] * x;
-                        s1 += k[k1 + i] * x;
-                        s2 += k[k2 + i] * x;
-                        s3 += k[k3 + i] * x;
+                        s0 += get(k, k0 + i) * x;
+                        s1 += get(k, k1 + i) * x;
+                        s2 += get(k, k2 + i) * x;
+                        s3 += get(k, k3 + i) * x;
                     }
                     s[so] = s0 * scale;
                     s[so + 1] = s1 * scale;
@@ -104,7 +108,7 @@ public final class AttentionOps {
             }
             for (; j < nk; j++) {
                 int kj = kOff + j * kStride;
-                for (int t = 0; t < ni; t++) s[sOff[r + t] + sCol + j] = Ops.dot(q, qOff[r + t], k, kj, hd) * scale;
+                for (int t = 0; t < ni; t++) s[sOff[r + t] + sCol + j] = dot(q, qOff[r + t], k, kj, hd) * scale;
             }
         }
     }
@@ -113,7 +117,7 @@ public final class AttentionOps {
      * out[oOff[r] + c] += sum over j < nk of p[pOff[r] + pCol + j] * v[vOff + j * vStride + c],
      * for rows r < nq and c < hd.
      */
-    public static void accumulate(float[] p, int[] pOff, int pCol, int nq, float[] v, int vOff, int vStride, int nk, int hd,
+    public static void accumulate(float[] p, int[] pOff, int pCol, int nq, MemorySegment v, int vOff, int vStride, int nk, int hd,
                                   float[] out, int[] oOff) {
         if (nk == 0) return;
         for (int r = 0; r < nq; r += 4) {
@@ -125,8 +129,8 @@ public final class AttentionOps {
             for (; c + 2 * L <= hd; c += 2 * L) {
                 FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
                 for (int j = 0, vo = vOff + c; j < nk; j++, vo += vStride) {
-                    FloatVector x = FloatVector.fromArray(F, v, vo);
-                    FloatVector y = FloatVector.fromArray(F, v, vo + L);
+                    FloatVector x = load(v, vo);
+                    FloatVector y = load(v, vo + L);
                     FloatVector w = FloatVector.broadcast(F, p[p0 + j]);
                     a0 = x.fma(w, a0);
                     b0 = y.fma(w, b0);
@@ -149,11 +153,30 @@ public final class AttentionOps {
                 for (int t = 0; t < ni; t++) {
                     int pr = pOff[r + t] + pCol;
                     float sum = 0;
-                    for (int j = 0, vo = vOff + c; j < nk; j++, vo += vStride) sum += p[pr + j] * v[vo];
+                    for (int j = 0, vo = vOff + c; j < nk; j++, vo += vStride) sum += p[pr + j] * get(v, vo);
                     out[oOff[r + t] + c] += sum;
                 }
             }
         }
+    }
+
+    // Keys and values are float vectors in a segment (the off-heap KV ring, or a heap array
+    // wrapped with MemorySegment.ofArray); offsets count floats.
+    private static FloatVector load(MemorySegment m, int index) {
+        return FloatVector.fromMemorySegment(F, m, (long) index * Float.BYTES, ByteOrder.nativeOrder());
+    }
+
+    private static float get(MemorySegment m, int index) {
+        return m.getAtIndex(ValueLayout.JAVA_FLOAT, index);
+    }
+
+    private static float dot(float[] q, int qo, MemorySegment k, int ko, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) acc = FloatVector.fromArray(F, q, qo + i).fma(load(k, ko + i), acc);
+        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) sum += q[qo + i] * get(k, ko + i);
+        return sum;
     }
 
     private static void addInto(float[] out, int o, FloatVector a, FloatVector b) {

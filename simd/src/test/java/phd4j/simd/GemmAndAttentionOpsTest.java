@@ -56,7 +56,7 @@ class GemmAndAttentionOpsTest {
                     sOff[r] = r * cols;
                 }
                 float[] s = new float[nq * cols];
-                AttentionOps.scores(q, qOff, nq, k, 2, kStride, nk, hd, 0.5f, s, sOff, 3);
+                AttentionOps.scores(q, qOff, nq, java.lang.foreign.MemorySegment.ofArray(k), 2, kStride, nk, hd, 0.5f, s, sOff, 3);
                 for (int r = 0; r < nq; r++) {
                     for (int j = 0; j < nk; j++) {
                         double ref = 0;
@@ -67,7 +67,7 @@ class GemmAndAttentionOpsTest {
                 }
                 float[] out = TestWeights.randomFloats(nq * qStride + hd, rnd);
                 float[] before = out.clone();
-                AttentionOps.accumulate(s, sOff, 3, nq, k, 2, kStride, nk, hd, out, qOff);
+                AttentionOps.accumulate(s, sOff, 3, nq, java.lang.foreign.MemorySegment.ofArray(k), 2, kStride, nk, hd, out, qOff);
                 for (int r = 0; r < nq; r++) {
                     double sum = 0;
                     for (int j = 0; j < nk; j++) sum += s[sOff[r] + 3 + j];
