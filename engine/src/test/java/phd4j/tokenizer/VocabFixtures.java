@@ -15,15 +15,13 @@ import phd4j.testing.SharedFiles;
 
 /**
  * llama.cpp's tokenizer test vectors (shared/fixtures/vocab): {@code <name>.gguf.inp} holds the
- * texts, each followed by "\n__ggml_vocab_test__\n"; {@code .out} one line of ids per text.
- * test-tokenizer-0 splits the .inp exactly like this and tokenizes with add_special=false,
- * parse_special=false.
+ * texts ({@link VocabTestCases}); {@code .out} one line of ids per text. test-tokenizer-0
+ * tokenizes them with add_special=false, parse_special=false.
  */
 final class VocabFixtures {
     private VocabFixtures() {}
 
     static final List<String> NAMES = List.of("llama-spm", "gpt-2", "llama-bpe");
-    private static final String SEPARATOR = "\n__ggml_vocab_test__\n";
     private static final Map<String, Tokenizer> LOADED = new ConcurrentHashMap<>();
 
     record Case(String vocab, int index, String text, int[] expected) {
@@ -50,17 +48,7 @@ final class VocabFixtures {
     static List<Case> cases(String name) {
         try {
             String raw = Files.readString(file(name, ".inp"), StandardCharsets.UTF_8);
-            List<String> texts = new ArrayList<>();
-            int pos = 0;
-            while (pos < raw.length()) {
-                int next = raw.indexOf(SEPARATOR, pos);
-                if (next < 0) {
-                    texts.add(raw.substring(pos));
-                    break;
-                }
-                texts.add(raw.substring(pos, next));
-                pos = next + SEPARATOR.length();
-            }
+            List<String> texts = VocabTestCases.split(raw);
             List<String> lines = Files.readAllLines(file(name, ".out"), StandardCharsets.UTF_8);
             if (lines.size() != texts.size()) {
                 throw new IllegalStateException(name + ": " + texts.size() + " texts but " + lines.size() + " id lines");

@@ -5,12 +5,12 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import phd4j.gguf.GgufFile;
 import phd4j.tokenizer.Tokenizer;
+import phd4j.tokenizer.VocabTestCases;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
@@ -24,9 +24,6 @@ import picocli.CommandLine.Option;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Print the token ids of stdin, or of each case of a llama.cpp vocab test file.")
 final class TokenizeCommand implements Callable<Integer> {
-    /** The separator of llama.cpp's tokenizer test inputs; the file also ends with it. */
-    static final String CASE_SEPARATOR = "\n__ggml_vocab_test__\n";
-
     @Spec
     CommandSpec spec;
 
@@ -42,10 +39,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--parse-special", description = "recognise special tokens such as <s> written in the text")
     boolean parseSpecial;
 
-    @Option(names = "--verbose", description = "show stack traces")
-    void setVerbose(boolean v) {
-        CommonOptions.verbose = v;
-    }
+    @Mixin VerboseOption verbose;
 
     @Override
     public Integer call() throws IOException {
@@ -53,7 +47,7 @@ final class TokenizeCommand implements Callable<Integer> {
         try (GgufFile file = GgufFile.open(model)) {
             Tokenizer tokenizer = Tokenizer.fromGguf(file);
             if (cases != null) {
-                for (String text : splitCases(read(cases))) out.println(join(tokenizer.encode(text, false, parseSpecial)));
+                for (String text : VocabTestCases.split(read(cases))) out.println(join(tokenizer.encode(text, false, parseSpecial)));
             } else {
                 String text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
                 out.println(join(tokenizer.encode(text, !noBos, parseSpecial)));
@@ -69,13 +63,6 @@ final class TokenizeCommand implements Callable<Integer> {
         } catch (java.nio.charset.MalformedInputException e) {
             throw new Main.UserException(p + ": not valid UTF-8 text");
         }
-    }
-
-    /** Splits on the separator; the empty piece after the final separator is not a case. */
-    static List<String> splitCases(String content) {
-        List<String> out = new ArrayList<>(List.of(content.split(CASE_SEPARATOR, -1)));
-        if (out.size() > 1 && out.getLast().isEmpty()) out.removeLast();
-        return out;
     }
 
     /** Each id preceded by a space, exactly as llama.cpp's test-tokenizer-0 writes its .out files. */
