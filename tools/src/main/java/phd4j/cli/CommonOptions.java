@@ -1,6 +1,7 @@
 package phd4j.cli;
 
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -8,9 +9,6 @@ import picocli.CommandLine.Spec;
 
 /** Options every model command takes (a picocli mixin). */
 final class CommonOptions {
-    /** Set by --verbose on any command: show stack traces and JVM warnings. */
-    static boolean verbose;
-
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -39,10 +37,7 @@ final class CommonOptions {
         threads = n;
     }
 
-    @Option(names = "--verbose", description = "show stack traces and JVM warnings")
-    void setVerbose(boolean v) {
-        verbose = v;
-    }
+    @Mixin VerboseOption verbose;
 
     /** Throws the usage error for a bad value of an option (exit status 2, one line). */
     ParameterException bad(String message) {

@@ -71,7 +71,7 @@ public final class Main implements Runnable {
         boolean userError = e instanceof UserException || e instanceof phd4j.gguf.GgufException
                 || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
                 || e instanceof IllegalArgumentException;
-        if (userError && !CommonOptions.verbose) {
+        if (userError && !VerboseOption.verbose) {
             err.println(name + ": " + message(e));
         } else {
             e.printStackTrace(err);

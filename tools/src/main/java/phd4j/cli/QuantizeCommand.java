@@ -11,6 +11,7 @@ import phd4j.gguf.GgufFile;
 import phd4j.simd.GgmlType;
 import phd4j.simd.Quantizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,10 +43,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--pure", description = "every weight matrix to TYPE, the output and embedding matrices too")
     boolean pure;
 
-    @Option(names = "--verbose", description = "show stack traces")
-    void setVerbose(boolean v) {
-        CommonOptions.verbose = v;
-    }
+    @Mixin VerboseOption verbose;
 
     @Override
     public Integer call() {

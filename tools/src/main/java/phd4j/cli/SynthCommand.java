@@ -48,10 +48,7 @@ final class SynthCommand implements Callable<Integer> {
 
     @Mixin PhdOptions phdOptions;
 
-    @Option(names = "--verbose", description = "show stack traces")
-    void setVerbose(boolean v) {
-        CommonOptions.verbose = v;
-    }
+    @Mixin VerboseOption verbose;
 
     @Override
     public Integer call() {

@@ -24,6 +24,7 @@ import phd4j.train.Recipe;
 import phd4j.train.TrainSettings;
 import phd4j.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,10 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", paramLabel = "N", description = "stop after step N with a checkpoint, as if interrupted (continue with --resume)")
     long stopAfter;
 
-    @Option(names = "--verbose", description = "show stack traces")
-    void setVerbose(boolean v) {
-        CommonOptions.verbose = v;
-    }
+    @Mixin VerboseOption verbose;
 
     @Unmatched
     List<String> overrides = new ArrayList<>();

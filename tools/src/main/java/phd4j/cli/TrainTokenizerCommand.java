@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import phd4j.tokenizer.BpeTrainer;
 import phd4j.tokenizer.TrainedVocab;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,10 +44,7 @@ final class TrainTokenizerCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "UTF-8 text files")
     List<Path> files;
 
-    @Option(names = "--verbose", description = "show stack traces")
-    void setVerbose(boolean v) {
-        CommonOptions.verbose = v;
-    }
+    @Mixin VerboseOption verbose;
 
     @Override
     public Integer call() throws IOException {
