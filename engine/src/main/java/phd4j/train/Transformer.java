@@ -1,6 +1,9 @@
 package phd4j.train;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import phd4j.simd.Exp;
 import phd4j.simd.Ops;
 import phd4j.simd.Rope;
 import phd4j.simd.WorkerPool;
@@ -342,9 +345,15 @@ public final class Transformer {
 
     private void swigluForward(float[] g, float[] u, float[] h) {
         forRows(rows, ffn, (r0, r1) -> {
-            for (int i = r0 * ffn; i < r1 * ffn; i++) {
+            int i = r0 * ffn, end = r1 * ffn;
+            var one = FloatVector.broadcast(S, 1f);
+            for (int bound = i + S.loopBound(end - i); i < bound; i += S.length()) {
+                var gv = FloatVector.fromArray(S, g, i);
+                gv.div(one.add(Exp.exp(gv.neg()))).mul(FloatVector.fromArray(S, u, i)).intoArray(h, i);
+            }
+            for (; i < end; i++) {  // the same operations as the vector lanes: same bits at any split
                 float gi = g[i];
-                h[i] = gi / (1f + (float) StrictMath.exp(-gi)) * u[i];
+                h[i] = gi / (1f + Exp.exp(-gi)) * u[i];
             }
         });
     }
@@ -352,9 +361,18 @@ public final class Transformer {
     /** du = dh silu(g); dg = dh u sigma(g) (1 + g (1 - sigma(g))). */
     private void swigluBackward(float[] g, float[] u, float[] dh, float[] dgOut, float[] duOut) {
         forRows(rows, ffn, (r0, r1) -> {
-            for (int i = r0 * ffn; i < r1 * ffn; i++) {
+            int i = r0 * ffn, end = r1 * ffn;
+            var one = FloatVector.broadcast(S, 1f);
+            for (int bound = i + S.loopBound(end - i); i < bound; i += S.length()) {
+                var gv = FloatVector.fromArray(S, g, i);
+                var dhv = FloatVector.fromArray(S, dh, i);
+                var sg = one.div(one.add(Exp.exp(gv.neg())));
+                dhv.mul(gv).mul(sg).intoArray(duOut, i);
+                dhv.mul(FloatVector.fromArray(S, u, i)).mul(sg).mul(one.add(gv.mul(one.sub(sg)))).intoArray(dgOut, i);
+            }
+            for (; i < end; i++) {
                 float gi = g[i];
-                float sg = 1f / (1f + (float) StrictMath.exp(-gi));
+                float sg = 1f / (1f + Exp.exp(-gi));
                 duOut[i] = dh[i] * gi * sg;
                 dgOut[i] = dh[i] * u[i] * sg * (1f + gi * (1f - sg));
             }
@@ -390,12 +408,7 @@ public final class Transformer {
                         a[ao0 + j] = sc;
                         max = Math.max(max, sc);
                     }
-                    float sum = 0;
-                    for (int j = 0; j < nKeys; j++) {
-                        float ex = (float) StrictMath.exp(a[ao0 + j] - max);
-                        a[ao0 + j] = ex;
-                        sum += ex;
-                    }
+                    float sum = Exp.expShifted(a, ao0, nKeys, max);
                     float inv = 1f / sum;
                     Arrays.fill(out, qo, qo + hd, 0f);
                     for (int j = 0; j < nKeys; j++) {
@@ -470,11 +483,11 @@ public final class Transformer {
                 if (tgt < 0 || tgt >= vocab) throw new IllegalArgumentException("target " + tgt + " outside vocab");
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < vocab; i++) max = Math.max(max, logits[o + i]);
-                double sum = 0;
-                for (int i = 0; i < vocab; i++) sum += StrictMath.exp(logits[o + i] - max);
-                rowLoss[r] = Math.log(sum) - (logits[o + tgt] - max);
-                float inv = (float) (1.0 / sum);
-                for (int i = 0; i < vocab; i++) logits[o + i] = (float) StrictMath.exp(logits[o + i] - max) * inv * invN;
+                float target = logits[o + tgt] - max;
+                float sum = Exp.expShifted(logits, o, vocab, max);   // logits now hold e^(l - max)
+                rowLoss[r] = Math.log(sum) - target;
+                float scale = invN / sum;
+                for (int i = 0; i < vocab; i++) logits[o + i] *= scale;
                 logits[o + tgt] -= invN;
             }
         });
@@ -483,7 +496,7 @@ public final class Transformer {
         return total / n;
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Float> S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
      * Sum of a[ao + i] * b[bo + i], i < n, lanes added in a fixed order. Not Ops.dot: its
@@ -491,10 +504,10 @@ public final class Transformer {
      * make a resumed run (compiled from its first step) differ in the last bits from a cold one.
      */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        var acc = jdk.incubator.vector.FloatVector.zero(S);
+        var acc = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            acc = jdk.incubator.vector.FloatVector.fromArray(S, a, ao + i).fma(jdk.incubator.vector.FloatVector.fromArray(S, b, bo + i), acc);
+            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
         float sum = 0;
         for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
