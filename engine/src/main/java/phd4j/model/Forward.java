@@ -333,7 +333,7 @@ public final class Forward {
             for (int a = from0; a < fromRow[i] && a < p0; a++) sb[so + cRing + a - from0] = Float.NEGATIVE_INFINITY;
             for (int e = 0; e < wn; e++) if (!windowMask[i * wn + e]) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
             for (int j = 0, m = i * n; j < jEnd; j++) if (!batchMask[m + j]) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
-            AttentionOps.softmax(sb, so, cols);
+            Ops.softmax(sb, so, cols);
             Arrays.fill(att, qOff[r], qOff[r] + hd, 0f);
         }
 
@@ -402,7 +402,7 @@ public final class Forward {
         });
         MatMul.multiply(pool, L.gate(), xb, m, gate);
         MatMul.multiply(pool, L.up(), xb, m, up);
-        forRows(m, (i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, (i1 - i0) * ffn));
+        forRows(m, (i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, gate, i0 * ffn, (i1 - i0) * ffn));
         MatMul.multiply(pool, L.down(), gate, m, proj);
         forRows(m, (i0, i1) -> Ops.add(proj, i0 * dim, x, (from + i0) * dim, (i1 - i0) * dim));
     }

@@ -344,18 +344,7 @@ public final class Transformer {
     // =============================================================================================
 
     private void swigluForward(float[] g, float[] u, float[] h) {
-        forRows(rows, ffn, (r0, r1) -> {
-            int i = r0 * ffn, end = r1 * ffn;
-            var one = FloatVector.broadcast(S, 1f);
-            for (int bound = i + S.loopBound(end - i); i < bound; i += S.length()) {
-                var gv = FloatVector.fromArray(S, g, i);
-                gv.div(one.add(Exp.exp(gv.neg()))).mul(FloatVector.fromArray(S, u, i)).intoArray(h, i);
-            }
-            for (; i < end; i++) {  // the same operations as the vector lanes: same bits at any split
-                float gi = g[i];
-                h[i] = gi / (1f + Exp.exp(-gi)) * u[i];
-            }
-        });
+        forRows(rows, ffn, (r0, r1) -> Ops.swiglu(g, r0 * ffn, u, r0 * ffn, h, r0 * ffn, (r1 - r0) * ffn));
     }
 
     /** du = dh silu(g); dg = dh u sigma(g) (1 + g (1 - sigma(g))). */

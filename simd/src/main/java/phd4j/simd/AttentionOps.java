@@ -183,34 +183,4 @@ public final class AttentionOps {
         a.add(FloatVector.fromArray(F, out, o)).intoArray(out, o);
         b.add(FloatVector.fromArray(F, out, o + L)).intoArray(out, o + L);
     }
-
-    /**
-     * In-place softmax of x[o .. o + n); entries of -infinity (masked keys) become exactly 0.
-     * The exponential is the vector one, within an ulp or two of {@link Math#exp}.
-     */
-    public static void softmax(float[] x, int o, int n) {
-        int bound = F.loopBound(n);
-        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (; i < bound; i += L) vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
-        float max = vmax.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) max = Math.max(max, x[o + i]);
-        FloatVector vm = FloatVector.broadcast(F, max);
-        FloatVector vsum = FloatVector.zero(F);
-        for (i = 0; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, o + i).sub(vm).lanewise(VectorOperators.EXP);
-            e.intoArray(x, o + i);
-            vsum = vsum.add(e);
-        }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[o + i] - max);
-            x[o + i] = e;
-            sum += e;
-        }
-        FloatVector inv = FloatVector.broadcast(F, 1f / sum);
-        for (i = 0; i < bound; i += L) FloatVector.fromArray(F, x, o + i).mul(inv).intoArray(x, o + i);
-        float s = 1f / sum;
-        for (; i < n; i++) x[o + i] *= s;
-    }
 }

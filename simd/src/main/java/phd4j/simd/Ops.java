@@ -56,25 +56,40 @@ public final class Ops {
         for (; i < n; i++) out[oo + i] = x[xo + i] * scale * weight[i];
     }
 
-    /** In-place softmax of x[o .. o + n). */
+    /**
+     * In-place softmax of x[o .. o + n); entries of -infinity (masked keys) become exactly 0.
+     * Uses {@link Exp}: the same bits in every run, whatever the thread split.
+     */
     public static void softmax(float[] x, int o, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, x[o + i]);
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[o + i] - max);
-            x[o + i] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
-        for (int i = 0; i < n; i++) x[o + i] *= inv;
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) vmax = vmax.max(FloatVector.fromArray(S, x, o + i));
+        float max = vmax.reduceLanes(VectorOperators.MAX);   // max is exact in any order
+        for (; i < n; i++) max = Math.max(max, x[o + i]);
+        scale(x, o, n, 1f / Exp.expShifted(x, o, n, max));
     }
 
-    /** SwiGLU: gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g). */
-    public static void swiglu(float[] gate, int go, float[] up, int uo, int n) {
-        for (int i = 0; i < n; i++) {
+    /** x[o + i] *= s for i < n. */
+    public static void scale(float[] x, int o, int n, float s) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) FloatVector.fromArray(S, x, o + i).mul(s).intoArray(x, o + i);
+        for (; i < n; i++) x[o + i] *= s;
+    }
+
+    /**
+     * SwiGLU: out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g); out may be gate. Vector
+     * lanes and the scalar tail do the same operations, so any split of a row gives the same bits.
+     */
+    public static void swiglu(float[] gate, int go, float[] up, int uo, float[] out, int oo, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gate, go + i);
+            g.div(one.add(Exp.exp(g.neg()))).mul(FloatVector.fromArray(S, up, uo + i)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
             float g = gate[go + i];
-            gate[go + i] = g / (1f + (float) Math.exp(-g)) * up[uo + i];
+            out[oo + i] = g / (1f + Exp.exp(-g)) * up[uo + i];
         }
     }
 }

@@ -63,7 +63,7 @@ class GemmAndAttentionOpsTest {
                         for (int i = 0; i < hd; i++) ref += (double) q[qOff[r] + i] * k[2 + j * kStride + i];
                         assertEquals(ref * 0.5, s[sOff[r] + 3 + j], 1e-5 * (1 + hd), "score hd " + hd + " r" + r + " j" + j);
                     }
-                    AttentionOps.softmax(s, sOff[r] + 3, nk);
+                    Ops.softmax(s, sOff[r] + 3, nk);
                 }
                 float[] out = TestWeights.randomFloats(nq * qStride + hd, rnd);
                 float[] before = out.clone();
@@ -86,7 +86,7 @@ class GemmAndAttentionOpsTest {
     void softmaxTurnsMaskedEntriesIntoZero() {
         float[] x = new float[37];
         for (int i = 0; i < x.length; i++) x[i] = i % 3 == 0 ? Float.NEGATIVE_INFINITY : i * 0.1f;
-        AttentionOps.softmax(x, 0, x.length);
+        Ops.softmax(x, 0, x.length);
         double sum = 0;
         for (int i = 0; i < x.length; i++) {
             if (i % 3 == 0) assertEquals(0f, x[i]);

@@ -1,5 +1,6 @@
 package phd4j.simd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -52,10 +53,22 @@ class OpsTest {
         assertEquals(1000f, x[1], "outside the range untouched");
 
         float[] g = {-2f, 0f, 3f}, u = {1f, 5f, 2f};
-        Ops.swiglu(g, 0, u, 0, 3);
+        Ops.swiglu(g, 0, u, 0, g, 0, 3);
         assertEquals(-2 / (1 + Math.exp(2)), g[0], 1e-6);
         assertEquals(0, g[1], 1e-7);
         assertEquals(3 / (1 + Math.exp(-3)) * 2, g[2], 1e-5);
+
+        // vector lanes and tail, into a separate output, inputs untouched
+        Random r = new Random(5);
+        float[] gate = random(r, 40), up = random(r, 40), out = new float[41];
+        float[] gateBefore = gate.clone();
+        Ops.swiglu(gate, 1, up, 2, out, 1, 37);
+        for (int i = 0; i < 37; i++) {
+            double gi = gate[1 + i];
+            assertEquals(gi / (1 + Math.exp(-gi)) * up[2 + i], out[1 + i], 1e-6);
+        }
+        assertEquals(0f, out[0]);
+        assertArrayEquals(gateBefore, gate);
     }
 
     /** RoPE against the textbook complex rotation, in both pairings, with a partial rotary dimension. */
