@@ -108,6 +108,11 @@ public final class Model implements AutoCloseable {
         return pool.threads();
     }
 
+    /** Parallel sections handed to the worker pool so far (diagnostics: synchronization per token). */
+    public long parallelSections() {
+        return pool.handOffs();
+    }
+
     /** Bytes of weight data the forward pass reads (mapped, not on the heap). */
     public long weightBytes() {
         return weights.bytes();

@@ -41,6 +41,9 @@ public final class WorkerPool implements AutoCloseable {
     private volatile int generation;
     private volatile boolean closed;
 
+    /** parallelFor calls handed to the workers so far (written under callLock). */
+    private volatile long handOffs;
+
     private volatile Thread caller;
     private volatile boolean callerParked;
 
@@ -55,6 +58,15 @@ public final class WorkerPool implements AutoCloseable {
             workers[i] = new Worker("phd4j-worker-" + i);
             workers[i].start();
         }
+    }
+
+    /**
+     * How many parallelFor calls have been handed to the workers since the pool was made (calls
+     * run inline are not counted): with the hand-off cost measured by PoolBench, what
+     * synchronization costs a decode step.
+     */
+    public long handOffs() {
+        return handOffs;
     }
 
     /** Threads that run a {@link #parallelFor}, the caller included. */
@@ -87,6 +99,7 @@ public final class WorkerPool implements AutoCloseable {
             if (closed) { // closed while this call waited for the lock: the workers are gone
                 throw new IllegalStateException("worker pool is closed");
             }
+            handOffs++;
             runOnAll(n, task);
         } finally {
             callLock.unlock();

@@ -51,6 +51,21 @@ class WorkerPoolTest {
     }
 
     @Test
+    void countsOnlyTheCallsHandedToWorkers() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            pool.parallelFor(10, (start, end) -> { });                              // handed off
+            pool.parallelFor(1, (start, end) -> { });                               // one index: inline
+            pool.parallelFor(0, (start, end) -> { });                               // nothing to do
+            pool.parallelFor(10, (start, end) -> pool.parallelFor(4, (a, b) -> { })); // nested calls: inline
+            assertEquals(2, pool.handOffs());
+        }
+        try (WorkerPool single = new WorkerPool(1)) {
+            single.parallelFor(10, (start, end) -> { });
+            assertEquals(0, single.handOffs());
+        }
+    }
+
+    @Test
     void aNestedCallRunsInline() {
         try (WorkerPool pool = new WorkerPool(2)) {
             AtomicIntegerArray hits = new AtomicIntegerArray(64);

@@ -109,6 +109,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int run = -1; run < runs; run++) { // run -1 is the warm-up
             int[] tokens = random.ints(Math.max(prompt, gen), 0, vocab).toArray();
             try (Session s = model.newSession(ctx)) {
+                long sections = model.parallelSections();
                 long t0 = System.nanoTime();
                 if (prompt > 0) {
                     s.evaluate(tokens);
@@ -117,7 +118,9 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 long ns = System.nanoTime() - t0;
                 if (run >= 0) seconds[run] = ns / 1e9;
-                err.printf("%s %s run %s: %.1f ms%n", model.phd().name(), test, run < 0 ? "warm-up" : Integer.toString(run + 1), ns / 1e6);
+                double perToken = (double) (model.parallelSections() - sections) / (prompt > 0 ? prompt : gen);
+                err.printf("%s %s run %s: %.1f ms (%.1f parallel sections per token)%n", model.phd().name(), test,
+                        run < 0 ? "warm-up" : Integer.toString(run + 1), ns / 1e6, perToken);
                 err.flush();
             }
         }
