@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +41,24 @@ class SamplerTest {
         Set<Integer> seen = new HashSet<>();
         for (int t : draw(new SamplerParams(5f, 2, 1f, 0f, 1f, 64, 1), 500)) seen.add(t);
         assertEquals(Set.of(3, 7), seen);
+    }
+
+    @Test
+    void heapSelectionEqualsAFullSort() {
+        Random r = new Random(9);
+        for (int n : new int[] {1, 7, 100, 32000}) {
+            float[] logits = new float[n];
+            for (int i = 0; i < n; i++) logits[i] = r.nextInt(50) / 4f - 5;   // many ties
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+            for (int k : new int[] {1, 2, 40, n}) {
+                if (k > n) continue;
+                int[] expected = new int[k];
+                for (int i = 0; i < k; i++) expected[i] = order[i];
+                assertArrayEquals(expected, new Sampler(SamplerParams.DEFAULTS).bestIds(logits, k), "n " + n + " k " + k);
+            }
+        }
     }
 
     @Test
