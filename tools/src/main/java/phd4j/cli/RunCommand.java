@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code phd run}: generates text from a prompt; the text on stdout as it is made, timings on stderr. */
+/** {@code phd run}: generates text from a prompt; the prompt and the text on stdout as it is made (as llama.cpp does), timings on stderr. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
 final class RunCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
@@ -63,6 +63,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "keep generating after an end-of-text token")
     boolean ignoreEos;
 
+    @Option(names = "--no-display-prompt", description = "print only the generated text, not the prompt before it")
+    boolean noDisplayPrompt;
+
     @Override
     public Integer call() throws IOException {
         String text = promptText();
@@ -94,6 +97,10 @@ final class RunCommand implements Callable<Integer> {
             GenerationParams params = new GenerationParams(Math.max(nPredict, 0), sampler,
                     java.util.List.of(), java.util.List.of(), ignoreEos);
             GenerationResult r;
+            if (!noDisplayPrompt) {
+                out.print(text);
+                out.flush();
+            }
             try (Session session = model.newSession(ctx, keep)) {
                 r = session.generate(tokens, params, (token, piece) -> {
                     out.print(piece);
