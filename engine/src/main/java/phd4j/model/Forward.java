@@ -354,9 +354,8 @@ public final class Forward {
 
     /** Cached originals from position a on (before p0) whose ring slots follow each other. */
     private int ringRun(int a) {
-        int len = 1;
-        while (a + len < p0 && ring.offset(a + len) == ring.offset(a + len - 1) + c.kvDim()) len++;
-        return len;
+        // Slots rise by one per position until the last slot, then wrap to the first non-sink one.
+        return Math.min(p0 - a, ring.capacity() - ring.offset(a) / c.kvDim());
     }
 
     /** Hidden-window entries from e on (before wn) whose slots follow each other. */
