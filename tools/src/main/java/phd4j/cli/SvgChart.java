@@ -18,7 +18,7 @@ final class SvgChart {
     record Series(String name, double[] x, double[] y, int color, boolean dashed) {}
 
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"};
-    private static final int WIDTH = 720, HEIGHT = 440, LEFT = 70, RIGHT = 240, TOP = 40, BOTTOM = 55;
+    private static final int PLOT_W = 410, HEIGHT = 440, LEFT = 70, TOP = 40, BOTTOM = 55;
 
     private final String title, xLabel, yLabel;
     private final List<Series> series = new ArrayList<>();
@@ -73,20 +73,26 @@ final class SvgChart {
         y1 = Math.ceil(y1 / yStep) * yStep;
         y0 = Math.floor(y0 / yStep) * yStep;
         if (!(y1 > y0)) y1 = y0 + yStep;
-        int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
+        // The legend column widens with the longest name (about 7 px per character at 12 px), and
+        // the whole picture with it, so no name or title is cut off.
+        int longest = 0;
+        for (Series s : series) longest = Math.max(longest, s.name().length());
+        int right = Math.max(240, 50 + 7 * longest);
+        int plotW = PLOT_W, plotH = HEIGHT - TOP - BOTTOM;
+        int width = Math.max(LEFT + plotW + right, 20 + 8 * title.length());
         Axis xs = new Axis(x0, x1, LEFT, LEFT + plotW), ys = new Axis(y0, y1, TOP + plotH, TOP);
 
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT));
-        b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
+        b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, HEIGHT));
+        b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, HEIGHT));
         b.append(String.format(Locale.ROOT, "<clipPath id=\"plot\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath>%n", LEFT, TOP, plotW, plotH));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">%s</text>%n", LEFT + plotW / 2, esc(title)));
+        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\">%s</text>%n", 10, esc(title)));
         for (double v = y0; v <= y1 + yStep / 2; v += yStep) {
             double y = ys.map(v);
             b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", LEFT, y, LEFT + plotW, y));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 6, y + 4, label(v)));
         }
-        for (double v = Math.ceil(x0 / xStep) * xStep; v <= x1 + xStep / 2; v += xStep) {
+        for (double v = Math.ceil(x0 / xStep) * xStep; v <= x1 + xStep * 1e-6; v += xStep) { // ticks inside the plot only
             double x = xs.map(v);
             b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", x, TOP, x, TOP + plotH));
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x, TOP + plotH + 18, label(v)));
