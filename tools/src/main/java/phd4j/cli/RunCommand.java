@@ -93,7 +93,6 @@ final class RunCommand implements Callable<Integer> {
             if (tokens.length > ctx) {
                 throw new Main.UserException("the prompt is " + tokens.length + " tokens, longer than the context of " + ctx + " (-c)");
             }
-            if (seed == null && temperature > 0) err.println("seed: " + actualSeed);
             GenerationParams params = new GenerationParams(Math.max(nPredict, 0), sampler,
                     java.util.List.of(), java.util.List.of(), ignoreEos);
             GenerationResult r;
@@ -113,6 +112,8 @@ final class RunCommand implements Callable<Integer> {
             if (r.promptTokens() + r.tokens().length > ctx) {
                 err.println("note: more tokens than the context of " + ctx + ": the oldest (but the first " + keep + ") were dropped from the KV cache");
             }
+            // with the timings, after the text: printed before, it lands in the middle of it on a terminal
+            if (seed == null && temperature > 0) err.println("seed:       " + actualSeed + " (--seed repeats this run)");
             err.printf("load:       %8.1f ms%n", loadNanos / 1e6);
             err.printf("prompt:     %5d tokens %8.1f ms %9.2f t/s%n", r.promptTokens(), r.promptNanos() / 1e6, r.promptTokensPerSecond());
             err.printf("generation: %5d tokens %8.1f ms %9.2f t/s (%d threads, %s)%n", r.decodedTokens(), r.decodeNanos() / 1e6,
