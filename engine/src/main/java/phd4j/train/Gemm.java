@@ -32,26 +32,43 @@ public final class Gemm {
     public static void mul(WorkerPool pool, int m, int n, int k,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
+        run(pool, m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * C (+)= A^T B where A is stored [k][m] with leading dimension lda: a weight gradient
+     * dW[out][in] += dY^T X reads dY [R][out] in place, four consecutive elements of a dY row per
+     * step, instead of transposing it first. The same sums in the same order as mul on A^T.
+     */
+    public static void mulTransposedA(WorkerPool pool, int m, int n, int k,
+                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                      float[] c, int cOff, int ldc, boolean accumulate) {
+        run(pool, m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** Element (i, p) of A is a[aOff + i * aRow + p * aCol]. */
+    private static void run(WorkerPool pool, int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
+                            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         int blocks = (m + MR - 1) / MR;
         if (pool == null || (long) m * n * k < MIN_PARALLEL) {
-            rows(0, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            rows(0, m, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
         pool.parallelFor(blocks, (b0, b1) ->
-                rows(b0 * MR, Math.min(m, b1 * MR), n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+                rows(b0 * MR, Math.min(m, b1 * MR), n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, accumulate));
     }
 
-    private static void rows(int m0, int m1, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void rows(int m0, int m1, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean acc) {
         int i = m0;
-        for (; i + MR <= m1; i += MR) block4(i, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
-        for (; i < m1; i++) row1(i, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        for (; i + MR <= m1; i += MR) block4(i, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, acc);
+        for (; i < m1; i++) row1(i, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, acc);
     }
 
     /** Rows i..i+3 of C. */
-    private static void block4(int i, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void block4(int i, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean acc) {
-        int a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        int a0 = aOff + i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
         int c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         int j = 0;
         for (; j + 3 * L <= n; j += 3 * L) {
@@ -64,17 +81,17 @@ public final class Gemm {
             } else {
                 s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = s30 = s31 = s32 = FloatVector.zero(S);
             }
-            for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) {
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
                 FloatVector b0 = FloatVector.fromArray(S, b, bp);
                 FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
-                FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+                FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
                 s00 = b0.fma(x, s00); s01 = b1.fma(x, s01); s02 = b2.fma(x, s02);
-                x = FloatVector.broadcast(S, a[a1 + p]);
+                x = FloatVector.broadcast(S, a[a1 + ap]);
                 s10 = b0.fma(x, s10); s11 = b1.fma(x, s11); s12 = b2.fma(x, s12);
-                x = FloatVector.broadcast(S, a[a2 + p]);
+                x = FloatVector.broadcast(S, a[a2 + ap]);
                 s20 = b0.fma(x, s20); s21 = b1.fma(x, s21); s22 = b2.fma(x, s22);
-                x = FloatVector.broadcast(S, a[a3 + p]);
+                x = FloatVector.broadcast(S, a[a3 + ap]);
                 s30 = b0.fma(x, s30); s31 = b1.fma(x, s31); s32 = b2.fma(x, s32);
             }
             s00.intoArray(c, c0 + j); s01.intoArray(c, c0 + j + L); s02.intoArray(c, c0 + j + 2 * L);
@@ -90,43 +107,43 @@ public final class Gemm {
             } else {
                 s0 = s1 = s2 = s3 = FloatVector.zero(S);
             }
-            for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) {
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
                 FloatVector b0 = FloatVector.fromArray(S, b, bp);
-                s0 = b0.fma(FloatVector.broadcast(S, a[a0 + p]), s0);
-                s1 = b0.fma(FloatVector.broadcast(S, a[a1 + p]), s1);
-                s2 = b0.fma(FloatVector.broadcast(S, a[a2 + p]), s2);
-                s3 = b0.fma(FloatVector.broadcast(S, a[a3 + p]), s3);
+                s0 = b0.fma(FloatVector.broadcast(S, a[a0 + ap]), s0);
+                s1 = b0.fma(FloatVector.broadcast(S, a[a1 + ap]), s1);
+                s2 = b0.fma(FloatVector.broadcast(S, a[a2 + ap]), s2);
+                s3 = b0.fma(FloatVector.broadcast(S, a[a3 + ap]), s3);
             }
             s0.intoArray(c, c0 + j); s1.intoArray(c, c1 + j); s2.intoArray(c, c2 + j); s3.intoArray(c, c3 + j);
         }
         for (; j < n; j++) {
             float s0 = acc ? c[c0 + j] : 0, s1 = acc ? c[c1 + j] : 0, s2 = acc ? c[c2 + j] : 0, s3 = acc ? c[c3 + j] : 0;
-            for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) {
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
                 float bv = b[bp];
-                s0 = Math.fma(a[a0 + p], bv, s0);
-                s1 = Math.fma(a[a1 + p], bv, s1);
-                s2 = Math.fma(a[a2 + p], bv, s2);
-                s3 = Math.fma(a[a3 + p], bv, s3);
+                s0 = Math.fma(a[a0 + ap], bv, s0);
+                s1 = Math.fma(a[a1 + ap], bv, s1);
+                s2 = Math.fma(a[a2 + ap], bv, s2);
+                s3 = Math.fma(a[a3 + ap], bv, s3);
             }
             c[c0 + j] = s0; c[c1 + j] = s1; c[c2 + j] = s2; c[c3 + j] = s3;
         }
     }
 
     /** One row of C (the rows left over after blocks of four). */
-    private static void row1(int i, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void row1(int i, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean acc) {
-        int a0 = aOff + i * lda, c0 = cOff + i * ldc;
+        int a0 = aOff + i * aRow, c0 = cOff + i * ldc;
         int j = 0;
         for (; j + L <= n; j += L) {
             FloatVector s = acc ? FloatVector.fromArray(S, c, c0 + j) : FloatVector.zero(S);
-            for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) {
-                s = FloatVector.fromArray(S, b, bp).fma(FloatVector.broadcast(S, a[a0 + p]), s);
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
+                s = FloatVector.fromArray(S, b, bp).fma(FloatVector.broadcast(S, a[a0 + ap]), s);
             }
             s.intoArray(c, c0 + j);
         }
         for (; j < n; j++) {
             float s = acc ? c[c0 + j] : 0;
-            for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) s = Math.fma(a[a0 + p], b[bp], s);
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) s = Math.fma(a[a0 + ap], b[bp], s);
             c[c0 + j] = s;
         }
     }

@@ -56,7 +56,7 @@ public final class Transformer {
     private final double[] rowLoss;           // [N] per-position loss of the last forward
 
     // backward scratch
-    private final float[] dres, dxn, dq, dk, dv, dao, dg, du, dhh, dT, dxk;
+    private final float[] dres, dxn, dq, dk, dv, dao, dg, du, dhh, dxk;
 
     public Transformer(ModelShape shape, int batch, WorkerPool pool) {
         this.shape = shape;
@@ -99,7 +99,6 @@ public final class Transformer {
         dres = new float[rows * d]; dxn = new float[rows * d]; dq = new float[rows * d];
         dk = new float[rows * kvd]; dv = new float[rows * kvd]; dao = new float[rows * d];
         dg = new float[rows * ffn]; du = new float[rows * ffn]; dhh = new float[rows * ffn];
-        dT = new float[Math.max(Math.max(rows * ffn, rows * d), n * vocab)];
         dxk = new float[n * d];
     }
 
@@ -119,7 +118,7 @@ public final class Transformer {
     public long activationFloats() {
         long per = (long) rows * (d * 6L + kvd * 2L + heads * (long) maxKeys + ffn * 3L + 2);
         return shape.layers() * per + (long) rows * d + n * (2L * d + vocab + 1)
-                + (long) rows * (d * 4L + kvd * 2L + ffn * 3L) + dT.length + dxk.length;
+                + (long) rows * (d * 4L + kvd * 2L + ffn * 3L) + dxk.length;
     }
 
     // =============================================================================================
@@ -282,10 +281,9 @@ public final class Transformer {
         rmsNormBackward(dxn, res[l], params, w.attnNorm().offset(), rstd1[l], rows, dres, w.attnNorm().offset());
     }
 
-    /** dW[out][in] += dY^T[out][m] . X[m][in]: dY [m][out] is transposed into scratch first. */
+    /** dW[out][in] += dY^T[out][m] . X[m][in], reading dY [m][out] in place. */
     private void weightGrad(float[] dy, float[] x, int m, int out, int in, ParamLayout.Tensor w) {
-        Gemm.transpose(pool, dy, 0, m, out, dT, 0);
-        Gemm.mul(pool, out, in, m, dT, 0, m, x, 0, in, grads, w.offset(), in, true);
+        Gemm.mulTransposedA(pool, out, in, m, dy, 0, out, x, 0, in, grads, w.offset(), in, true);
     }
 
     // =============================================================================================
@@ -377,34 +375,57 @@ public final class Transformer {
         return j < nOrig ? j : t + lo + (j - nOrig);
     }
 
+    /*
+     * Keys come in two parts: the sequence's originals 0..p (a causal prefix of rows 0..T-1) and at
+     * most a window of hidden rows. The originals part goes through Gemm for all query rows of a
+     * (sequence, head) at once, with the masked columns computed and then dropped (zeros in P):
+     * it costs seqRows x T x hd, linear in K. The hidden part stays per key. Every sum has a fixed
+     * order (Gemm's ascending k, then the hidden keys in order), so results are bit-reproducible.
+     */
+
+    /** dst[c * rows + j] = src[off + j * ld + c] for j < rows, c < cols: a strided block, transposed. */
+    private static void transpose(float[] src, int off, int ld, int rows, int cols, float[] dst) {
+        for (int j = 0; j < rows; j++) {
+            for (int c = 0; c < cols; c++) dst[c * rows + j] = src[off + j * ld + c];
+        }
+    }
+
     private void attentionForward(int l) {
         float[] qq = q[l], ks = kk[l], vs = v[l], a = att[l], out = ao[l];
         int group = heads / kvHeads;
-        // one unit = one query row of one sequence, all heads
-        pool.parallelFor(rows, (u0, u1) -> {
+        // one unit = one (sequence, query head)
+        pool.parallelFor(batch * heads, (u0, u1) -> {
+            float[] kT = new float[hd * t];        // the originals' keys of this head, transposed [hd][T]
+            float[] po = new float[seqRows * t];   // scores, then probabilities, against the originals [seqRows][T]
             for (int u = u0; u < u1; u++) {
-                int b = u / seqRows, i = u % seqRows, base = b * seqRows;
-                int p = phdRows.position(i), s = phdRows.copy(i);
-                int nOrig = p + 1, lo = phdRows.hiddenLo(p);
-                int nKeys = nOrig + phdRows.hiddenHi(p, s) - lo;
-                for (int h = 0; h < heads; h++) {
-                    int kvh = h / group, qo = u * d + h * hd;
-                    int ao0 = (u * heads + h) * maxKeys;
+                int b = u / heads, h = u % heads, kvh = h / group, base = b * seqRows;
+                transpose(ks, base * kvd + kvh * hd, kvd, t, hd, kT);
+                Gemm.mul(null, seqRows, t, hd, qq, base * d + h * hd, d, kT, 0, t, po, 0, t, false);
+                for (int i = 0; i < seqRows; i++) {
+                    int p = phdRows.position(i), s = phdRows.copy(i);
+                    int nOrig = p + 1, lo = phdRows.hiddenLo(p);
+                    int nKeys = nOrig + phdRows.hiddenHi(p, s) - lo;
+                    int qo = (base + i) * d + h * hd, ao0 = ((base + i) * heads + h) * maxKeys;
                     float max = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < nKeys; j++) {
-                        int kr = base + keyRow(j, nOrig, lo);
-                        float sc = dot(qq, qo, ks, kr * kvd + kvh * hd, hd) * attScale;
+                        float sc = j < nOrig ? po[i * t + j] * attScale
+                                : dot(qq, qo, ks, (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd, hd) * attScale;
                         a[ao0 + j] = sc;
                         max = Math.max(max, sc);
                     }
-                    float sum = Exp.expShifted(a, ao0, nKeys, max);
-                    float inv = 1f / sum;
-                    Arrays.fill(out, qo, qo + hd, 0f);
-                    for (int j = 0; j < nKeys; j++) {
-                        float pj = a[ao0 + j] * inv;
-                        a[ao0 + j] = pj;
-                        int kr = base + keyRow(j, nOrig, lo);
-                        Ops.axpy(pj, vs, kr * kvd + kvh * hd, out, qo, hd);
+                    Ops.scale(a, ao0, nKeys, 1f / Exp.expShifted(a, ao0, nKeys, max));
+                    System.arraycopy(a, ao0, po, i * t, nOrig);
+                    Arrays.fill(po, i * t + nOrig, (i + 1) * t, 0f);
+                }
+                // out = P_orig V_orig + sum over hidden keys of P_j v_j      [seqRows][hd]
+                Gemm.mul(null, seqRows, hd, t, po, 0, t, vs, base * kvd + kvh * hd, kvd, out, base * d + h * hd, d, false);
+                for (int i = 0; i < seqRows; i++) {
+                    int p = phdRows.position(i), s = phdRows.copy(i);
+                    int nOrig = p + 1, lo = phdRows.hiddenLo(p);
+                    int nKeys = nOrig + phdRows.hiddenHi(p, s) - lo;
+                    int qo = (base + i) * d + h * hd, ao0 = ((base + i) * heads + h) * maxKeys;
+                    for (int j = nOrig; j < nKeys; j++) {
+                        Ops.axpy(a[ao0 + j], vs, (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd, out, qo, hd);
                     }
                 }
             }
@@ -414,13 +435,18 @@ public final class Transformer {
     /**
      * dP_j = dO . v_j; dv_j += P_j dO; dS_j = P_j (dP_j - sum_i P_i dP_i);
      * dq = scale sum_j dS_j k_j; dk_j += scale dS_j q. One unit per (sequence, kv head): it owns
-     * that head's dk/dv rows, so the sums run in a fixed order with no races.
+     * that head's dk/dv rows, so the sums run in a fixed order with no races. The originals part
+     * of each sum is a Gemm over all query rows, the hidden part per key.
      */
     private void attentionBackward(int l) {
         float[] qq = q[l], ks = kk[l], vs = v[l], a = att[l];
         int group = heads / kvHeads;
         pool.parallelFor(batch * kvHeads, (u0, u1) -> {
-            float[] dp = new float[maxKeys];
+            float[] vT = new float[hd * t];              // the originals' values, transposed [hd][T]
+            float[] po = new float[seqRows * t];         // P against the originals [seqRows][T]
+            float[] ds = new float[seqRows * t];         // dP, then dS, against the originals [seqRows][T]
+            float[] hs = new float[seqRows * maxKeys];   // dS against the hidden keys, by row
+            float[] tr = new float[t * seqRows];         // po or ds transposed [T][seqRows]
             for (int u = u0; u < u1; u++) {
                 int b = u / kvHeads, kvh = u % kvHeads, base = b * seqRows;
                 for (int i = 0; i < seqRows; i++) {
@@ -428,26 +454,52 @@ public final class Transformer {
                     Arrays.fill(dk, kvo, kvo + hd, 0f);
                     Arrays.fill(dv, kvo, kvo + hd, 0f);
                 }
+                transpose(vs, base * kvd + kvh * hd, kvd, t, hd, vT);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    // dP_orig = dO V_orig^T      [seqRows][T]
+                    Gemm.mul(null, seqRows, t, hd, dao, base * d + h * hd, d, vT, 0, t, ds, 0, t, false);
                     for (int i = 0; i < seqRows; i++) {
-                        int r = base + i;
                         int p = phdRows.position(i), s = phdRows.copy(i);
                         int nOrig = p + 1, lo = phdRows.hiddenLo(p);
                         int nKeys = nOrig + phdRows.hiddenHi(p, s) - lo;
-                        int qo = r * d + h * hd, ao0 = (r * heads + h) * maxKeys;
+                        int qo = (base + i) * d + h * hd, ao0 = ((base + i) * heads + h) * maxKeys, ho = i * maxKeys;
                         float dot = 0;
                         for (int j = 0; j < nKeys; j++) {
-                            int kr = base + keyRow(j, nOrig, lo);
-                            dp[j] = dot(dao, qo, vs, kr * kvd + kvh * hd, hd);
-                            dot += a[ao0 + j] * dp[j];
-                            Ops.axpy(a[ao0 + j], dao, qo, dv, kr * kvd + kvh * hd, hd);
+                            float dpj;
+                            if (j < nOrig) {
+                                dpj = ds[i * t + j];
+                            } else {
+                                int kvo = (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd;
+                                dpj = dot(dao, qo, vs, kvo, hd);
+                                hs[ho + j - nOrig] = dpj;
+                                Ops.axpy(a[ao0 + j], dao, qo, dv, kvo, hd);
+                            }
+                            dot += a[ao0 + j] * dpj;
                         }
-                        Arrays.fill(dq, qo, qo + hd, 0f);
-                        for (int j = 0; j < nKeys; j++) {
-                            int kr = base + keyRow(j, nOrig, lo);
-                            float ds = a[ao0 + j] * (dp[j] - dot) * attScale;
-                            Ops.axpy(ds, ks, kr * kvd + kvh * hd, dq, qo, hd);
-                            Ops.axpy(ds, qq, qo, dk, kr * kvd + kvh * hd, hd);
+                        for (int j = 0; j < nOrig; j++) {
+                            po[i * t + j] = a[ao0 + j];
+                            ds[i * t + j] = a[ao0 + j] * (ds[i * t + j] - dot) * attScale;
+                        }
+                        Arrays.fill(po, i * t + nOrig, (i + 1) * t, 0f);
+                        Arrays.fill(ds, i * t + nOrig, (i + 1) * t, 0f);
+                        for (int j = nOrig; j < nKeys; j++) hs[ho + j - nOrig] = a[ao0 + j] * (hs[ho + j - nOrig] - dot) * attScale;
+                    }
+                    // dq = dS_orig K_orig (+ hidden)          [seqRows][hd]
+                    Gemm.mul(null, seqRows, hd, t, ds, 0, t, ks, base * kvd + kvh * hd, kvd, dq, base * d + h * hd, d, false);
+                    // dk_orig += dS_orig^T Q;  dv_orig += P_orig^T dO      [T][hd]
+                    transpose(ds, 0, t, seqRows, t, tr);
+                    Gemm.mul(null, t, hd, seqRows, tr, 0, seqRows, qq, base * d + h * hd, d, dk, base * kvd + kvh * hd, kvd, true);
+                    transpose(po, 0, t, seqRows, t, tr);
+                    Gemm.mul(null, t, hd, seqRows, tr, 0, seqRows, dao, base * d + h * hd, d, dv, base * kvd + kvh * hd, kvd, true);
+                    for (int i = 0; i < seqRows; i++) {
+                        int p = phdRows.position(i), s = phdRows.copy(i);
+                        int nOrig = p + 1, lo = phdRows.hiddenLo(p);
+                        int nKeys = nOrig + phdRows.hiddenHi(p, s) - lo;
+                        int qo = (base + i) * d + h * hd, ho = i * maxKeys;
+                        for (int j = nOrig; j < nKeys; j++) {
+                            int kvo = (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd;
+                            Ops.axpy(hs[ho + j - nOrig], ks, kvo, dq, qo, hd);
+                            Ops.axpy(hs[ho + j - nOrig], qq, qo, dk, kvo, hd);
                         }
                     }
                 }

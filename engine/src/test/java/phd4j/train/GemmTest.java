@@ -1,5 +1,6 @@
 package phd4j.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -26,6 +27,16 @@ class GemmTest {
                             assertEquals(want, c[1 + i * ldc + j], 1e-4 * (1 + Math.abs(want)));
                         }
                     }
+                }
+                // A^T stored [k][m]: the same product read through mulTransposedA, bit for bit
+                int ldt = m + 2;
+                float[] at = new float[5 + k * ldt];
+                for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) at[5 + p * ldt + i] = a[4 + i * lda + p];
+                for (boolean acc : new boolean[] {false, true}) {
+                    float[] c = c0.clone(), ct = c0.clone();
+                    Gemm.mul(pool, m, n, k, a, 4, lda, b, 2, ldb, c, 1, ldc, acc);
+                    Gemm.mulTransposedA(pool, m, n, k, at, 5, ldt, b, 2, ldb, ct, 1, ldc, acc);
+                    assertArrayEquals(c, ct);
                 }
                 float[] tr = new float[m * k + 3];
                 Gemm.transpose(pool, a, 4, m, lda, new float[m * lda], 0);
