@@ -148,8 +148,11 @@ public final class Gemm {
         }
     }
 
-    /** dst[c][r] = src[r][c] for a rows x cols block; split over the pool by source rows blocks. */
-    public static void transpose(WorkerPool pool, float[] src, int sOff, int rows, int cols, float[] dst, int dOff) {
+    /**
+     * dst[dOff + c * rows + r] = src[sOff + r * ld + c] for a rows x cols block of a matrix with
+     * leading dimension ld; split over the pool (if any) by blocks of source rows.
+     */
+    public static void transpose(WorkerPool pool, float[] src, int sOff, int ld, int rows, int cols, float[] dst, int dOff) {
         final int tile = 32;
         int tiles = (rows + tile - 1) / tile;
         WorkerPool.RangeTask task = (t0, t1) -> {
@@ -158,7 +161,7 @@ public final class Gemm {
                 for (int c0 = 0; c0 < cols; c0 += tile) {
                     int c1 = Math.min(cols, c0 + tile);
                     for (int r = r0; r < r1; r++) {
-                        int s = sOff + r * cols;
+                        int s = sOff + r * ld;
                         for (int c = c0; c < c1; c++) dst[dOff + c * rows + r] = src[s + c];
                     }
                 }

@@ -173,7 +173,7 @@ public final class Transformer {
 
     private void transposeMatrices() {
         for (ParamLayout.Tensor w : layout.tensors()) {
-            if (w.matrix()) Gemm.transpose(pool, params, w.offset(), w.rows(), w.cols(), paramsT, w.offset());
+            if (w.matrix()) Gemm.transpose(pool, params, w.offset(), w.cols(), w.rows(), w.cols(), paramsT, w.offset());
         }
     }
 
@@ -383,13 +383,6 @@ public final class Transformer {
      * order (Gemm's ascending k, then the hidden keys in order), so results are bit-reproducible.
      */
 
-    /** dst[c * rows + j] = src[off + j * ld + c] for j < rows, c < cols: a strided block, transposed. */
-    private static void transpose(float[] src, int off, int ld, int rows, int cols, float[] dst) {
-        for (int j = 0; j < rows; j++) {
-            for (int c = 0; c < cols; c++) dst[c * rows + j] = src[off + j * ld + c];
-        }
-    }
-
     private void attentionForward(int l) {
         float[] qq = q[l], ks = kk[l], vs = v[l], a = att[l], out = ao[l];
         int group = heads / kvHeads;
@@ -399,21 +392,18 @@ public final class Transformer {
             float[] po = new float[seqRows * t];   // scores, then probabilities, against the originals [seqRows][T]
             for (int u = u0; u < u1; u++) {
                 int b = u / heads, h = u % heads, kvh = h / group, base = b * seqRows;
-                transpose(ks, base * kvd + kvh * hd, kvd, t, hd, kT);
+                Gemm.transpose(null, ks, base * kvd + kvh * hd, kvd, t, hd, kT, 0);
                 Gemm.mul(null, seqRows, t, hd, qq, base * d + h * hd, d, kT, 0, t, po, 0, t, false);
                 for (int i = 0; i < seqRows; i++) {
                     int p = phdRows.position(i), s = phdRows.copy(i);
                     int nOrig = p + 1, lo = phdRows.hiddenLo(p);
                     int nKeys = nOrig + phdRows.hiddenHi(p, s) - lo;
                     int qo = (base + i) * d + h * hd, ao0 = ((base + i) * heads + h) * maxKeys;
-                    float max = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < nKeys; j++) {
-                        float sc = j < nOrig ? po[i * t + j] * attScale
+                        a[ao0 + j] = j < nOrig ? po[i * t + j] * attScale
                                 : dot(qq, qo, ks, (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd, hd) * attScale;
-                        a[ao0 + j] = sc;
-                        max = Math.max(max, sc);
                     }
-                    Ops.scale(a, ao0, nKeys, 1f / Exp.expShifted(a, ao0, nKeys, max));
+                    Ops.softmax(a, ao0, nKeys);
                     System.arraycopy(a, ao0, po, i * t, nOrig);
                     Arrays.fill(po, i * t + nOrig, (i + 1) * t, 0f);
                 }
@@ -446,7 +436,6 @@ public final class Transformer {
             float[] po = new float[seqRows * t];         // P against the originals [seqRows][T]
             float[] ds = new float[seqRows * t];         // dP, then dS, against the originals [seqRows][T]
             float[] hs = new float[seqRows * maxKeys];   // dS against the hidden keys, by row
-            float[] tr = new float[t * seqRows];         // po or ds transposed [T][seqRows]
             for (int u = u0; u < u1; u++) {
                 int b = u / kvHeads, kvh = u % kvHeads, base = b * seqRows;
                 for (int i = 0; i < seqRows; i++) {
@@ -454,7 +443,7 @@ public final class Transformer {
                     Arrays.fill(dk, kvo, kvo + hd, 0f);
                     Arrays.fill(dv, kvo, kvo + hd, 0f);
                 }
-                transpose(vs, base * kvd + kvh * hd, kvd, t, hd, vT);
+                Gemm.transpose(null, vs, base * kvd + kvh * hd, kvd, t, hd, vT, 0);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     // dP_orig = dO V_orig^T      [seqRows][T]
                     Gemm.mul(null, seqRows, t, hd, dao, base * d + h * hd, d, vT, 0, t, ds, 0, t, false);
@@ -487,10 +476,8 @@ public final class Transformer {
                     // dq = dS_orig K_orig (+ hidden)          [seqRows][hd]
                     Gemm.mul(null, seqRows, hd, t, ds, 0, t, ks, base * kvd + kvh * hd, kvd, dq, base * d + h * hd, d, false);
                     // dk_orig += dS_orig^T Q;  dv_orig += P_orig^T dO      [T][hd]
-                    transpose(ds, 0, t, seqRows, t, tr);
-                    Gemm.mul(null, t, hd, seqRows, tr, 0, seqRows, qq, base * d + h * hd, d, dk, base * kvd + kvh * hd, kvd, true);
-                    transpose(po, 0, t, seqRows, t, tr);
-                    Gemm.mul(null, t, hd, seqRows, tr, 0, seqRows, dao, base * d + h * hd, d, dv, base * kvd + kvh * hd, kvd, true);
+                    Gemm.mulTransposedA(null, t, hd, seqRows, ds, 0, t, qq, base * d + h * hd, d, dk, base * kvd + kvh * hd, kvd, true);
+                    Gemm.mulTransposedA(null, t, hd, seqRows, po, 0, t, dao, base * d + h * hd, d, dv, base * kvd + kvh * hd, kvd, true);
                     for (int i = 0; i < seqRows; i++) {
                         int p = phdRows.position(i), s = phdRows.copy(i);
                         int nOrig = p + 1, lo = phdRows.hiddenLo(p);
@@ -528,7 +515,7 @@ public final class Transformer {
                 float sum = Exp.expShifted(logits, o, vocab, max);   // logits now hold e^(l - max)
                 rowLoss[r] = Math.log(sum) - target;
                 float scale = invN / sum;
-                for (int i = 0; i < vocab; i++) logits[o + i] *= scale;
+                Ops.scale(logits, o, vocab, scale);
                 logits[o + tgt] -= invN;
             }
         });

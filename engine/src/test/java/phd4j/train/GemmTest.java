@@ -39,11 +39,14 @@ class GemmTest {
                     assertArrayEquals(c, ct);
                 }
                 float[] tr = new float[m * k + 3];
-                Gemm.transpose(pool, a, 4, m, lda, new float[m * lda], 0);
+                Gemm.transpose(pool, a, 4, lda, m, lda, new float[m * lda], 0);
                 float[] dense = new float[m * k];
                 for (int i = 0; i < m; i++) System.arraycopy(a, 4 + i * lda, dense, i * k, k);
-                Gemm.transpose(pool, dense, 0, m, k, tr, 3);
+                Gemm.transpose(pool, dense, 0, k, m, k, tr, 3);
                 for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) assertEquals(dense[i * k + p], tr[3 + p * m + i]);
+                float[] strided = new float[m * k + 3];   // the same block read in place, row stride lda
+                Gemm.transpose(null, a, 4, lda, m, k, strided, 3);
+                assertArrayEquals(tr, strided);
             }
         }
     }
