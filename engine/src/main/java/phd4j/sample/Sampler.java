@@ -101,12 +101,14 @@ public final class Sampler {
      * sampled token took longer than a decode step of a small model.
      */
     private void selectBest(int n, int count) {
-        int size = 0;   // keys[0 .. size) is a max-heap of the best keys seen (smallest = best)
+        int size = 0;   // for count < n: keys[0 .. size) is a max-heap of the best keys seen (smallest = best)
         for (int i = 0; i < n; i++) {
             int bits = Float.floatToIntBits(penalized[i]);
             int ordered = bits >= 0 ? bits : bits ^ 0x7fffffff; // increases with the float value
             long key = ((long) ~ordered << 32) | i;              // ascending = best first
-            if (size < count) {
+            if (count == n) {                                    // every token survives: just sort
+                keys[i] = key;
+            } else if (size < count) {
                 keys[size] = key;
                 siftUp(size++);
             } else if (key < keys[0]) {
