@@ -157,7 +157,7 @@ public final class Q4_0Kernel extends RowDotKernel {
     }
 
     @Override
-    int weightStreams(int nRows) {
+    int weightStreams(int nRows, int cols) {
         return 2;
     }
 

@@ -82,10 +82,10 @@ abstract class RowDotKernel implements WeightKernel {
 
     /**
      * How many weight rows {@link #matmul} hands the kernel at once for {@code nRows} activation
-     * rows: 1 ({@link #dotRows}), 2 ({@link #dotRows2}) or 4 ({@link #dotRows4}, only if
-     * nRows <= maxRows()).
+     * rows of {@code cols} elements: 1 ({@link #dotRows}), 2 ({@link #dotRows2}) or 4
+     * ({@link #dotRows4}, only if nRows <= maxRows()).
      */
-    int weightStreams(int nRows) {
+    int weightStreams(int nRows, int cols) {
         return 1;
     }
 
@@ -125,7 +125,7 @@ abstract class RowDotKernel implements WeightKernel {
         int group = maxRows();
         float[] sums = new float[group];
         int o = rowStart;
-        int streams = weightStreams(nRows);
+        int streams = weightStreams(nRows, cols);
         if (streams > 1 && rowEnd - rowStart >= streams) {
             // Weight rows o, o + q, o + 2q, ...: sequential streams in different pages. Adjacent
             // rows, read as interleaved streams a row apart, defeat the hardware prefetcher here

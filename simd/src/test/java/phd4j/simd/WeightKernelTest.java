@@ -32,7 +32,8 @@ class WeightKernelTest {
     private static final int[] ROWS = {1, 5, 33, 70};
 
     private static int[] colsFor(GgmlType type) {
-        return type.blockSize == 1 ? new int[] {1, 15, 17, 257} : new int[] {32, 3 * 32, 7 * 32};
+        // 129 blocks: longer than Q8_0Kernel.LONG_ROW, where one activation row goes 4 weight rows at a time
+        return type.blockSize == 1 ? new int[] {1, 15, 17, 257} : new int[] {32, 3 * 32, 7 * 32, 129 * 32};
     }
 
     @ParameterizedTest
