@@ -440,17 +440,28 @@ public final class Q4_0Kernel extends RowDotKernel {
     private static final ThreadLocal<short[][]> XQ = ThreadLocal.withInitial(() -> new short[1][0]);
     private static final ThreadLocal<float[][]> XD = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    /** x[xOffset .. xOffset + cols) as xq (12-bit integers) and xd (a scale per block of 32). */
+    /** 1.5 * 2^23: adding it to a float of magnitude below 2^22 leaves the nearest integer in the low mantissa bits. */
+    private static final float ROUNDER = 0x1.8p23f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+
+    /**
+     * x[xOffset .. xOffset + cols) as xq (12-bit integers, rounded to nearest, ties to even) and
+     * xd (a scale per block of 32). Vectorized: every chunk of rows a thread takes quantizes the
+     * row again, so its cost is paid several times per product.
+     */
     static void quantizeRow(float[] x, int xOffset, int cols, short[] xq, float[] xd) {
         for (int b = 0; b < cols / BLOCK; b++) {
             int at = xOffset + b * BLOCK;
-            float amax = 0;
-            for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[at + j]));
-            float d = amax / XQ_MAX;
+            FloatVector m = FloatVector.zero(F);
+            for (int c = 0; c < BLOCK; c += L) {
+                m = m.max(FloatVector.fromArray(F, x, at + c).abs());
+            }
+            float d = m.reduceLanes(VectorOperators.MAX) / XQ_MAX;
             float id = d != 0 ? 1 / d : 0;
             xd[b] = d;
-            for (int j = 0; j < BLOCK; j++) {
-                xq[b * BLOCK + j] = (short) Math.round(x[at + j] * id);
+            for (int c = 0; c < BLOCK; c += L) {
+                IntVector q = FloatVector.fromArray(F, x, at + c).mul(id).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS);
+                ((ShortVector) q.convertShape(VectorOperators.I2S, Lanes.S, 0)).intoArray(xq, b * BLOCK + c);
             }
         }
     }
