@@ -60,6 +60,14 @@ public class KernelBench {
     @Param({"4096"})
     public int inDim;
 
+    /**
+     * True: one copy of the matrix, read again and again, so that a small one stays in cache and
+     * the product runs at the speed of its arithmetic alone. Beside the default (every product
+     * streams from DRAM) it shows how much of a decode step the memory stream adds to the compute.
+     */
+    @Param({"false"})
+    public boolean cached;
+
     private Arena arena;
     private WorkerPool pool;
     private WeightMatrix w;
@@ -75,7 +83,7 @@ public class KernelBench {
         arena = Arena.ofShared();
         pool = new WorkerPool(threads);
         long bytes = t.bytesFor((long) outDim * inDim);
-        int n = bytes >= 64L << 20 ? 1 : (int) ((64L << 20) / bytes + 1);
+        int n = cached || bytes >= 64L << 20 ? 1 : (int) ((64L << 20) / bytes + 1);
         copies = new WeightMatrix[n];
         Random rnd = new Random(42);
         float[] src = new float[inDim];
