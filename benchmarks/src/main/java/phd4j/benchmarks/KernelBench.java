@@ -2,6 +2,8 @@ package phd4j.benchmarks;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -43,7 +45,7 @@ import phd4j.simd.WorkerPool;
         "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
 public class KernelBench {
 
-    @Param({"Q8_0", "Q4_0"})
+    @Param({"Q8_0", "Q4_0", "F32"})
     public String type;
 
     @Param({"1", "2", "4", "8"})
@@ -95,6 +97,7 @@ public class KernelBench {
                 switch (t) {
                     case Q8_0 -> Q8_0Kernel.quantize(src, 0, inDim, data, at);
                     case Q4_0 -> Q4_0Kernel.quantize(src, 0, inDim, data, at);
+                    case F32 -> MemorySegment.copy(src, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, inDim);
                     default -> throw new IllegalArgumentException("no benchmark data for " + t);
                 }
             }

@@ -119,6 +119,12 @@ abstract class RowDotKernel implements WeightKernel {
 
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        // The rows this call reads lie in the segment (WeightMatrix checked its size), so the
+        // kernels' vector loads may run unchecked. The call on the segment also gives the JIT a
+        // type profile here: with it, the loads of a kernel inlined into this method know the
+        // segment's class and compile to plain loads, not two virtual calls each (a 4x slower
+        // F32 decode on a cache-resident model).
+        Objects.checkFromToIndex(rowStart * rowBytes, rowEnd * rowBytes, data.byteSize());
         if (nRows == 1 && matmulOneRow(data, rowBytes, cols, x, 0, out, rowStart, rowEnd)) {
             return;
         }
