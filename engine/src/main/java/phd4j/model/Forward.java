@@ -1,5 +1,6 @@
 package phd4j.model;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -63,6 +64,7 @@ public final class Forward {
     private final float[] qSink;      // queries rotated at the StreamingLLM position, for sink keys [qDim]
     private final float[] k;          // [kvDim]
     private final float[] v;          // [kvDim]
+    private final MemorySegment kRows, vRows; // k and v of the batch, off-heap for attention (see AttentionOps)
     private final float[] att;        // attention output [qDim]
     private final float[] proj;       // output of Wo or Wdown [dim]
     private final float[] gate;       // [ffn]
@@ -114,6 +116,9 @@ public final class Forward {
         this.qSink = new float[maxBatch * c.qDim()];
         this.k = new float[maxBatch * c.kvDim()];
         this.v = new float[maxBatch * c.kvDim()];
+        Arena arena = Arena.ofAuto();
+        this.kRows = arena.allocate((long) maxBatch * c.kvDim() * Float.BYTES, 64);
+        this.vRows = arena.allocate((long) maxBatch * c.kvDim() * Float.BYTES, 64);
         this.att = new float[maxBatch * c.qDim()];
         this.proj = new float[maxBatch * c.dim()];
         this.gate = new float[maxBatch * c.ffnDim()];
@@ -229,6 +234,8 @@ public final class Forward {
                 rope.rotate(qSink, i * qDim, c.heads(), cosSink, sinSink, i * half);
             }
         });
+        MemorySegment.copy(k, 0, kRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
+        MemorySegment.copy(v, 0, vRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
         int group = c.heads() / c.kvHeads();
         int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
         int m = n - from;
@@ -317,10 +324,10 @@ public final class Forward {
         }
         for (int e = 0; e < wn; ) {
             int len = windowRun(e, wn);
-            AttentionOps.scores(q, qOff, nq, MemorySegment.ofArray(window.keys(l)), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, scale, sb, sOff, cWin + e);
+            AttentionOps.scores(q, qOff, nq, window.keys(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, scale, sb, sOff, cWin + e);
             e += len;
         }
-        AttentionOps.scores(q, qOff, nq, MemorySegment.ofArray(k), kvOff, kvDim, jEnd, hd, scale, sb, sOff, cBatch);
+        AttentionOps.scores(q, qOff, nq, kRows, kvOff, kvDim, jEnd, hd, scale, sb, sOff, cBatch);
         for (int j = 0; j < jEnd; j++) { // batch keys at sink positions pair with the StreamingLLM queries
             if (rowCopy[j] == 1 && rowPos[j] < ring.keep()) {
                 for (int r = 0; r < nq; r++) sb[sOff[r] + cBatch + j] = Ops.dot(qSink, qOff[r], k, j * kvDim + kvOff, hd) * scale;
@@ -346,10 +353,10 @@ public final class Forward {
         }
         for (int e = 0; e < wn; ) {
             int len = windowRun(e, wn);
-            AttentionOps.accumulate(sb, sOff, cWin + e, nq, MemorySegment.ofArray(window.values(l)), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, att, qOff);
+            AttentionOps.accumulate(sb, sOff, cWin + e, nq, window.values(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, att, qOff);
             e += len;
         }
-        AttentionOps.accumulate(sb, sOff, cBatch, nq, MemorySegment.ofArray(v), kvOff, kvDim, jEnd, hd, att, qOff);
+        AttentionOps.accumulate(sb, sOff, cBatch, nq, vRows, kvOff, kvDim, jEnd, hd, att, qOff);
     }
 
     /** Cached originals from position a on (before p0) whose ring slots follow each other. */
@@ -385,8 +392,9 @@ public final class Forward {
             } else if (window != null) {
                 int slot = window.plannedSlot(j++, hidden);
                 if (slot >= 0) {
-                    System.arraycopy(k, i * kvDim, window.keys(l), window.offset(slot), kvDim);
-                    System.arraycopy(v, i * kvDim, window.values(l), window.offset(slot), kvDim);
+                    long at = (long) window.offset(slot) * Float.BYTES;
+                    MemorySegment.copy(k, i * kvDim, window.keys(l), ValueLayout.JAVA_FLOAT, at, kvDim);
+                    MemorySegment.copy(v, i * kvDim, window.values(l), ValueLayout.JAVA_FLOAT, at, kvDim);
                 }
             }
         }

@@ -1,5 +1,8 @@
 package phd4j.phd;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
  * Keys and values of the most recent hidden tokens (copies 2..K), for PHD-SWA and PHD-CSWA: a
  * FIFO of W entries per layer in position-major order, so it holds exactly the W most recent
@@ -7,8 +10,8 @@ package phd4j.phd;
  * would hide the older entries anyway). Plain PHD keeps no hidden KV at all.
  */
 public final class HiddenWindow {
-    private final float[][] keys;   // [layers][W * kvDim]
-    private final float[][] values; // [layers][W * kvDim]
+    private final MemorySegment[] keys;   // [layers] of W * kvDim floats, off-heap like the ring's
+    private final MemorySegment[] values; // [layers] of W * kvDim floats
     private final int[] positions;  // [W] position of each entry, by slot
     private final int[] copies;     // [W] copy (2..K) of each entry, by slot
     private final int capacity;
@@ -19,8 +22,14 @@ public final class HiddenWindow {
     public HiddenWindow(int layers, int capacity, int kvDim) {
         this.capacity = capacity;
         this.kvDim = kvDim;
-        this.keys = new float[layers][capacity * kvDim];
-        this.values = new float[layers][capacity * kvDim];
+        // Off-heap as the ring is, so that attention reads one kind of segment (see AttentionOps).
+        Arena arena = Arena.ofAuto();
+        this.keys = new MemorySegment[layers];
+        this.values = new MemorySegment[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = arena.allocate((long) capacity * kvDim * Float.BYTES, 64);
+            values[l] = arena.allocate((long) capacity * kvDim * Float.BYTES, 64);
+        }
         this.positions = new int[capacity];
         this.copies = new int[capacity];
     }
@@ -42,11 +51,12 @@ public final class HiddenWindow {
         return copies[slot];
     }
 
-    public float[] keys(int layer) {
+    /** Layer {@code layer}'s keys: floats, entry at slot s from float {@link #offset}(s). */
+    public MemorySegment keys(int layer) {
         return keys[layer];
     }
 
-    public float[] values(int layer) {
+    public MemorySegment values(int layer) {
         return values[layer];
     }
 

@@ -3,6 +3,7 @@ package phd4j.simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -29,6 +30,7 @@ public final class AttentionOps {
      */
     public static void scores(float[] q, int[] qOff, int nq, MemorySegment k, int kOff, int kStride, int nk, int hd,
                               float scale, float[] s, int[] sOff, int sCol) {
+        checkRun(k.byteSize(), kOff, kStride, nk, hd);
         int bound = F.loopBound(hd);
         float[] sums = new float[16];
         for (int r = 0; r < nq; r += 4) {
@@ -120,6 +122,7 @@ public final class AttentionOps {
     public static void accumulate(float[] p, int[] pOff, int pCol, int nq, MemorySegment v, int vOff, int vStride, int nk, int hd,
                                   float[] out, int[] oOff) {
         if (nk == 0) return;
+        checkRun(v.byteSize(), vOff, vStride, nk, hd);
         for (int r = 0; r < nq; r += 4) {
             int last = Math.min(r + 3, nq - 1);
             int ni = last - r + 1;
@@ -162,6 +165,19 @@ public final class AttentionOps {
 
     // Keys and values are float vectors in a segment (the off-heap KV ring, or a heap array
     // wrapped with MemorySegment.ofArray); offsets count floats.
+    /**
+     * The run of n rows of hd floats at a stride lies in a segment of {@code bytes}. Callers pass
+     * the segment's byteSize(): besides guarding the unchecked vector loads, that call gives the
+     * JIT a type profile in the caller, and with one kind of segment seen there (the ring, the
+     * window and the batch rows are all off-heap) the loads compile to plain loads instead of
+     * two virtual calls each.
+     */
+    private static void checkRun(long bytes, int off, int stride, int n, int hd) {
+        if (n > 0) {
+            Objects.checkFromIndexSize((long) off * Float.BYTES, ((long) (n - 1) * stride + hd) * Float.BYTES, bytes);
+        }
+    }
+
     private static FloatVector load(MemorySegment m, int index) {
         return FloatVector.fromMemorySegment(F, m, (long) index * Float.BYTES, ByteOrder.nativeOrder());
     }
