@@ -163,8 +163,6 @@ public final class AttentionOps {
         }
     }
 
-    // Keys and values are float vectors in a segment (the off-heap KV ring, or a heap array
-    // wrapped with MemorySegment.ofArray); offsets count floats.
     /**
      * The run of n rows of hd floats at a stride lies in a segment of {@code bytes}. Callers pass
      * the segment's byteSize(): besides guarding the unchecked vector loads, that call gives the
@@ -178,6 +176,8 @@ public final class AttentionOps {
         }
     }
 
+    // Keys and values are floats in an off-heap segment (the KV ring, the hidden window or the
+    // batch rows); offsets count floats.
     private static FloatVector load(MemorySegment m, int index) {
         return FloatVector.fromMemorySegment(F, m, (long) index * Float.BYTES, ByteOrder.nativeOrder());
     }
