@@ -15,9 +15,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code phd bench}: prompt processing (ppN) and generation (tgN) speed, with llama-bench's
- * conventions: a warm-up run, then the mean and standard deviation over r runs; tokenization and
+ * conventions: warm-up, then the mean and standard deviation over r runs; tokenization and
  * sampling excluded (random token ids, no sampling), every run on a fresh session. Adds the PHD
- * settings, the KV bytes and, for generation, the effective weight bandwidth.
+ * settings, the KV bytes and, for generation, the effective weight bandwidth. Where llama-bench
+ * makes one warm-up run, this one repeats it for at least {@code --warmup} seconds: the JIT
+ * compiles the kernels in the background for a second or two, and on a small model one warm-up
+ * run is over long before that (the default model's tg128 varied by ± 20-50 % between runs).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prompt and generation speed, llama-bench style.")
 final class BenchCommand implements Callable<Integer> {
@@ -32,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5", description = "runs per test after a warm-up (default: ${DEFAULT-VALUE})")
     int repetitions;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "2",
+            description = "repeat the warm-up run for at least this long, so the JIT is done before the measured runs (default: ${DEFAULT-VALUE})")
+    double warmupSeconds;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE})")
     String output;
@@ -50,6 +57,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (nPrompt < 0 || nGen < 0 || nPrompt + nGen == 0) throw common.bad("-p and -n must be >= 0, not both 0");
         if (repetitions < 1) throw common.bad("-r must be >= 1, got " + repetitions);
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) throw common.bad("--warmup must be 0 to 3600 seconds, got " + warmupSeconds);
         if (!List.of("md", "csv", "json").contains(output)) throw common.bad("-o must be md, csv or json, got '" + output + "'");
         List<PhdConfig> imposed = phdOptions.configs();
         List<Row> rows = new ArrayList<>();
@@ -86,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Row measure(Model model, PhdConfig phd, String test, int prompt, int gen, long perToken, PrintWriter err) {
-        double[] seconds = timeRuns(model, prompt, gen, repetitions, err);
+        double[] seconds = timeRuns(model, prompt, gen, repetitions, warmupSeconds, err);
         int ctx = Math.max(prompt + gen, 1);
         long kv;
         try (Session s = model.newSession(ctx)) {
@@ -96,34 +104,45 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Seconds of each of {@code runs} runs, after one warm-up, each on a fresh session: evaluating
-     * a prompt of {@code prompt} random tokens (variant-minimal prefill), or else {@code gen}
-     * single-token decode steps. Progress lines go to err.
+     * Seconds of each of {@code runs} runs, each on a fresh session: evaluating a prompt of
+     * {@code prompt} random tokens (variant-minimal prefill), or else {@code gen} single-token
+     * decode steps. Before them, warm-up runs for at least {@code warmupSeconds} (at least one).
+     * Progress lines go to err.
      */
-    static double[] timeRuns(Model model, int prompt, int gen, int runs, PrintWriter err) {
-        int ctx = Math.max(prompt + gen, 1);
+    static double[] timeRuns(Model model, int prompt, int gen, int runs, double warmupSeconds, PrintWriter err) {
         SplittableRandom random = new SplittableRandom(42);
-        int vocab = model.config().vocabSize();
         String test = prompt > 0 ? "pp" + prompt : "tg" + gen;
+        long start = System.nanoTime(), warmupEnd = start + (long) (warmupSeconds * 1e9);
+        int warmups = 0;
+        do {
+            timeRun(model, prompt, gen, random);
+            warmups++;
+        } while (System.nanoTime() < warmupEnd);
+        err.printf("%s %s warm-up: %d run%s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
+                (System.nanoTime() - start) / 1e6);
         double[] seconds = new double[runs];
-        for (int run = -1; run < runs; run++) { // run -1 is the warm-up
-            int[] tokens = random.ints(Math.max(prompt, gen), 0, vocab).toArray();
-            try (Session s = model.newSession(ctx)) {
-                long sections = model.parallelSections();
-                long t0 = System.nanoTime();
-                if (prompt > 0) {
-                    s.evaluate(tokens);
-                } else {
-                    for (int i = 0; i < gen; i++) s.evaluate(new int[] {tokens[i]});
-                }
-                long ns = System.nanoTime() - t0;
-                if (run >= 0) seconds[run] = ns / 1e9;
-                double perToken = (double) (model.parallelSections() - sections) / (prompt > 0 ? prompt : gen);
-                err.printf("%s %s run %s: %.1f ms (%.1f parallel sections per token)%n", model.phd().name(), test,
-                        run < 0 ? "warm-up" : Integer.toString(run + 1), ns / 1e6, perToken);
-                err.flush();
-            }
+        for (int run = 0; run < runs; run++) {
+            long sections = model.parallelSections();
+            long ns = timeRun(model, prompt, gen, random);
+            seconds[run] = ns / 1e9;
+            double perToken = (double) (model.parallelSections() - sections) / (prompt > 0 ? prompt : gen);
+            err.printf("%s %s run %d: %.1f ms (%.1f parallel sections per token)%n", model.phd().name(), test, run + 1, ns / 1e6, perToken);
+            err.flush();
         }
         return seconds;
+    }
+
+    /** Nanoseconds of one run on a fresh session. */
+    private static long timeRun(Model model, int prompt, int gen, SplittableRandom random) {
+        int[] tokens = random.ints(Math.max(prompt, gen), 0, model.config().vocabSize()).toArray();
+        try (Session s = model.newSession(Math.max(prompt + gen, 1))) {
+            long t0 = System.nanoTime();
+            if (prompt > 0) {
+                s.evaluate(tokens);
+            } else {
+                for (int i = 0; i < gen; i++) s.evaluate(new int[] {tokens[i]});
+            }
+            return System.nanoTime() - t0;
+        }
     }
 }

@@ -170,8 +170,12 @@ class CliTest {
     @Test
     @SuppressWarnings("unchecked")
     void benchJsonHasLlamaBenchFieldsAndPhdColumns() {
-        Result r = phd("bench", "-m", stories(), "-p", "8", "-n", "4", "-r", "2", "--phd-k", "1,3", "-o", "json", "-t", "1");
+        Result r = phd("bench", "-m", stories(), "-p", "8", "-n", "4", "-r", "2", "--phd-k", "1,3", "-o", "json", "-t", "1",
+                "--warmup", "0.2");
         assertEquals(0, r.status(), r.err());
+        // a stories260K run takes a millisecond or two: 0.2 s of warm-up is many runs, one line per test
+        assertEquals(4, r.err().lines().filter(l -> l.contains("warm-up:")).count(), r.err());
+        assertTrue(r.err().lines().filter(l -> l.contains("warm-up:")).noneMatch(l -> l.contains(": 1 run,")), r.err());
         List<Object> rows = (List<Object>) Json.parse(r.out());
         assertEquals(4, rows.size(), "pp and tg for K=1 and K=3");
         for (Object o : rows) {
@@ -186,6 +190,7 @@ class CliTest {
         assertEquals(3.0, ((Map<String, Object>) rows.get(3)).get("phd_k"));
         assertEquals(2, phd("bench", "-m", stories(), "-o", "xml").status());
         assertEquals(2, phd("bench", "-m", stories(), "-r", "0").status());
+        assertEquals(2, phd("bench", "-m", stories(), "--warmup", "-1").status());
     }
 
     @Test
