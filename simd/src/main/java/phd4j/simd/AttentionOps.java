@@ -14,14 +14,33 @@ import jdk.incubator.vector.VectorSpecies;
  * weighted sum of a run of values into many output rows. Query, score and output rows are
  * given by their offsets, so a caller can group any rows (all query heads of a KV head group
  * and all rows of a batch) and read each cached key and value once for all of them; keys and
- * values of a run are at a fixed stride. Register-blocked like {@link Gemm}: 4 query rows x 4
+ * values of a run are at a fixed stride. Register-blocked: 4 query rows x 4
  * keys per dot-product tile, 4 output rows x 2 vectors per value tile.
  */
 public final class AttentionOps {
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int L = Lanes.L;
 
+    /** Lane indices of the even and the odd lanes of two vectors laid end to end. */
+    private static final FloatVector EVEN = FloatVector.fromArray(F, indices(0), 0);
+    private static final FloatVector ODD = FloatVector.fromArray(F, indices(1), 0);
+
+    static {
+        if (L < 4 || L > 16) throw new IllegalStateException("unsupported vector length " + L);
+    }
+
     private AttentionOps() {
+    }
+
+    private static float[] indices(int first) {
+        float[] ix = new float[L];
+        for (int i = 0; i < L; i++) ix[i] = 2 * i + first;
+        return ix;
+    }
+
+    /** Lanes 0..L/2-1: sums of adjacent lane pairs of a; lanes L/2..L-1: the same of b. */
+    static FloatVector pairSums(FloatVector a, FloatVector b) {
+        return EVEN.selectFrom(a, b).add(ODD.selectFrom(a, b));
     }
 
     /**
@@ -72,24 +91,24 @@ public final class AttentionOps {
                     a32 = v2.fma(u, a32);
                     a33 = v3.fma(u, a33);
                 }
-                FloatVector b0 = Gemm.pairSums(a00, a01), b1 = Gemm.pairSums(a02, a03);
-                FloatVector b2 = Gemm.pairSums(a10, a11), b3 = Gemm.pairSums(a12, a13);
-                FloatVector b4 = Gemm.pairSums(a20, a21), b5 = Gemm.pairSums(a22, a23);
-                FloatVector b6 = Gemm.pairSums(a30, a31), b7 = Gemm.pairSums(a32, a33);
-                FloatVector c0 = Gemm.pairSums(b0, b1), c1 = Gemm.pairSums(b2, b3);
-                FloatVector c2 = Gemm.pairSums(b4, b5), c3 = Gemm.pairSums(b6, b7);
+                FloatVector b0 = pairSums(a00, a01), b1 = pairSums(a02, a03);
+                FloatVector b2 = pairSums(a10, a11), b3 = pairSums(a12, a13);
+                FloatVector b4 = pairSums(a20, a21), b5 = pairSums(a22, a23);
+                FloatVector b6 = pairSums(a30, a31), b7 = pairSums(a32, a33);
+                FloatVector c0 = pairSums(b0, b1), c1 = pairSums(b2, b3);
+                FloatVector c2 = pairSums(b4, b5), c3 = pairSums(b6, b7);
                 if (L == 4) {
                     c0.intoArray(sums, 0);
                     c1.intoArray(sums, 4);
                     c2.intoArray(sums, 8);
                     c3.intoArray(sums, 12);
                 } else {
-                    FloatVector d0 = Gemm.pairSums(c0, c1), d1 = Gemm.pairSums(c2, c3);
+                    FloatVector d0 = pairSums(c0, c1), d1 = pairSums(c2, c3);
                     if (L == 8) {
                         d0.intoArray(sums, 0);
                         d1.intoArray(sums, 8);
                     } else {
-                        Gemm.pairSums(d0, d1).intoArray(sums, 0);
+                        pairSums(d0, d1).intoArray(sums, 0);
                     }
                 }
                 for (int t = 0; t < ni; t++) {

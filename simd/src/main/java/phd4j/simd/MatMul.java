@@ -13,28 +13,19 @@ public final class MatMul {
      */
     static final long MIN_PARALLEL_WORK = 1 << 16;
     /**
-     * From this many activation rows on, an F32/F16/BF16 product goes through {@link Gemm}
-     * (weights copied once per block into L2, a register-blocked f32 micro-kernel); below it,
-     * through the type's own multi-row kernel, which streams the weights once (the decode path).
-     * Gemm forms the same products, so results agree with the kernel's to rounding.
-     * {@code -Dphd4j.gemm.minRows=N} changes it (0 turns the matrix-matrix path off).
+     * From this many activation rows on (prompt batches, not decode steps) a product goes through
+     * {@link Gemm}: the weights of a block are dequantized once (exact: scale x quant fits an
+     * f32), transposed, and multiplied by a register-blocked f32 micro-kernel. Below it, through
+     * the type's own multi-row kernel, which streams the weights once (the decode path). Gemm's
+     * transposition pays from about 32 rows on (F32 688 x 256, 1 thread, GFLOP/s: the row kernel
+     * 48.6 / 47.8 / 40.1 at 8 / 16 / 32 rows, Gemm 18.8 / 31.1 / 49.2). The sums are rounded
+     * differently from the kernel's (about 1e-5 relative). {@code -Dphd4j.gemm.minRows=N}
+     * changes it (0 turns the matrix-matrix path off).
      */
-    static final int GEMM_MIN_ROWS = Integer.getInteger("phd4j.gemm.minRows", 8);
-    /**
-     * The same for quantized types: from this many rows on (prompt batches, not PHD decode steps)
-     * their weights are dequantized once per block (exact: scale x quant fits an f32) and go
-     * through the f32 micro-kernel, which beats the per-type multi-row kernels once enough rows
-     * share each block (pp128, 1 thread, CPU time: 1.1b Q8_0 6.29 s with the Q8_0 kernel, 3.69 s
-     * this way; 110m Q8_0 pp512 3.37 s vs 2.38 s). The sums are rounded differently from the
-     * kernel's (about 1e-5 relative). {@code -Dphd4j.gemm.quantizedMinRows=N}, 0 turns it off;
-     * raise it when a type's own kernel gets faster at these row counts.
-     */
-    static final int QUANTIZED_GEMM_MIN_ROWS = Integer.getInteger("phd4j.gemm.quantizedMinRows", 32);
+    static final int GEMM_MIN_ROWS = Integer.getInteger("phd4j.gemm.minRows", 32);
 
-    private static boolean useGemm(GgmlType t, int nRows) {
-        boolean exact = t == GgmlType.F32 || t == GgmlType.F16 || t == GgmlType.BF16;
-        int min = exact ? GEMM_MIN_ROWS : QUANTIZED_GEMM_MIN_ROWS;
-        return min > 0 && nRows >= min;
+    private static boolean useGemm(int nRows) {
+        return GEMM_MIN_ROWS > 0 && nRows >= GEMM_MIN_ROWS;
     }
 
     private MatMul() {
@@ -62,7 +53,7 @@ public final class MatMul {
             return;
         }
         WeightKernel kernel = Kernels.of(w.type());
-        if (useGemm(w.type(), nRows)) {
+        if (useGemm(nRows)) {
             int block = Gemm.blockRows(cols);
             int blocks = (rows + block - 1) / block;
             if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {
