@@ -1,6 +1,5 @@
 package phd4j.phd;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -22,14 +21,8 @@ public final class HiddenWindow {
     public HiddenWindow(int layers, int capacity, int kvDim) {
         this.capacity = capacity;
         this.kvDim = kvDim;
-        // Off-heap as the ring is, so that attention reads one kind of segment (see AttentionOps).
-        Arena arena = Arena.ofAuto();
-        this.keys = new MemorySegment[layers];
-        this.values = new MemorySegment[layers];
-        for (int l = 0; l < layers; l++) {
-            keys[l] = arena.allocate((long) capacity * kvDim * Float.BYTES, 64);
-            values[l] = arena.allocate((long) capacity * kvDim * Float.BYTES, 64);
-        }
+        this.keys = OriginalKvRing.offHeapLayers(layers, (long) capacity * kvDim);
+        this.values = OriginalKvRing.offHeapLayers(layers, (long) capacity * kvDim);
         this.positions = new int[capacity];
         this.copies = new int[capacity];
     }

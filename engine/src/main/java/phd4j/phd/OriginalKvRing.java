@@ -37,14 +37,20 @@ public final class OriginalKvRing {
         this.capacity = capacity;
         this.keep = keep;
         this.kvDim = kvDim;
-        // Off-heap, allocated once; released with the ring when it is no longer reachable.
+        this.keys = offHeapLayers(layers, perLayer);
+        this.values = offHeapLayers(layers, perLayer);
+    }
+
+    /**
+     * One zeroed off-heap array of {@code floats} floats per layer, 64-byte aligned: allocated
+     * once, released when no longer reachable. The hidden window's keys and values live the same
+     * way, so that attention reads one kind of segment (see AttentionOps).
+     */
+    static MemorySegment[] offHeapLayers(int layers, long floats) {
         Arena arena = Arena.ofAuto();
-        this.keys = new MemorySegment[layers];
-        this.values = new MemorySegment[layers];
-        for (int l = 0; l < layers; l++) {
-            keys[l] = arena.allocate(perLayer * Float.BYTES, 64);
-            values[l] = arena.allocate(perLayer * Float.BYTES, 64);
-        }
+        MemorySegment[] perLayer = new MemorySegment[layers];
+        for (int l = 0; l < layers; l++) perLayer[l] = arena.allocate(floats * Float.BYTES, 64);
+        return perLayer;
     }
 
     public int capacity() {
