@@ -23,7 +23,10 @@ import jdk.incubator.vector.FloatVector;
  * row-at-a-time kernels' (lane-wise, then reduced) by rounding.
  */
 final class Gemm {
-    /** Floats of transposed weights one block holds (256 KiB): a quarter of a core's L2. */
+    /**
+     * Floats of transposed weights a block aims at (256 KiB, a quarter of a core's L2). Blocks
+     * have at least 2L rows, so rows longer than BLOCK_FLOATS / 2L floats make larger blocks.
+     */
     private static final int BLOCK_FLOATS = 64 * 1024;
     /** Most weight rows per block; more makes too few blocks to share among threads. */
     private static final int MAX_BLOCK_ROWS = 64;
