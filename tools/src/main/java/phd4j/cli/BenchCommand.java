@@ -9,6 +9,8 @@ import java.util.concurrent.Callable;
 import phd4j.Model;
 import phd4j.Session;
 import phd4j.phd.PhdConfig;
+import phd4j.simd.ReadBandwidth;
+import phd4j.simd.WorkerPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,15 +42,37 @@ final class BenchCommand implements Callable<Integer> {
             description = "repeat the warm-up run for at least this long, so the JIT is done before the measured runs (default: ${DEFAULT-VALUE})")
     double warmupSeconds;
 
+    @Option(names = "--probe", description = "also measure read bandwidth (a vectorized sum over 1 GiB on the same number of threads) "
+            + "around every generation run, and report the weights' bandwidth as a fraction of it")
+    boolean probe;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE})")
     String output;
 
-    /** One measured test: the fields llama-bench reports, plus PHD's. */
+    /**
+     * One measured test: the fields llama-bench reports, plus PHD's. {@code probeGBps[i]}, when
+     * probed, is the read bandwidth around run i (the mean of the probes just before and after it).
+     */
     record Row(String test, int nPrompt, int nGen, PhdConfig phd, long kvBytes, double[] seconds, int tokens,
-               long bytesPerToken) {
+               long bytesPerToken, double[] probeGBps) {
         double[] rates() {
             double[] r = new double[seconds.length];
             for (int i = 0; i < r.length; i++) r[i] = tokens / seconds[i];
+            return r;
+        }
+
+        /** Weight bytes streamed per second of each generation run, in GB/s. */
+        double[] weightsGBps() {
+            double[] r = rates();
+            for (int i = 0; i < r.length; i++) r[i] *= bytesPerToken / 1e9;
+            return r;
+        }
+
+        /** Each generation run's weight bandwidth as a fraction of the probe around it; null when not probed. */
+        double[] fractionOfProbe() {
+            if (probeGBps == null) return null;
+            double[] r = weightsGBps();
+            for (int i = 0; i < r.length; i++) r[i] /= probeGBps[i];
             return r;
         }
     }
@@ -64,18 +88,20 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = common.spec.commandLine().getErr();
         String fileName = common.model().getFileName().toString();
         long fileSize = Files.size(common.model());
-        try (Model probe = Model.load(common.model(), 1)) {
-            List<PhdConfig> configs = imposed.isEmpty() ? List.of(probe.phd()) : imposed;
-            String params = String.format("%.2f M", probe.parameterCount() / 1e6);
+        try (Model first = Model.load(common.model(), 1);
+             WorkerPool probePool = probe ? new WorkerPool(common.threads) : null;
+             ReadBandwidth bandwidth = probe ? new ReadBandwidth(1L << 30, probePool) : null) {
+            List<PhdConfig> configs = imposed.isEmpty() ? List.of(first.phd()) : imposed;
+            String params = String.format("%.2f M", first.parameterCount() / 1e6);
             for (PhdConfig phd : configs) {
                 try (Model model = Model.load(common.model(), common.threads, phd)) {
                     long perToken = streamedBytesPerToken(model);
-                    if (nPrompt > 0) rows.add(measure(model, phd, "pp" + nPrompt, nPrompt, 0, perToken, err));
-                    if (nGen > 0) rows.add(measure(model, phd, "tg" + nGen, 0, nGen, perToken, err));
+                    if (nPrompt > 0) rows.add(measure(model, phd, "pp" + nPrompt, nPrompt, 0, perToken, null, err));
+                    if (nGen > 0) rows.add(measure(model, phd, "tg" + nGen, 0, nGen, perToken, bandwidth, err));
                 }
             }
             PrintWriter out = common.spec.commandLine().getOut();
-            BenchReport report = new BenchReport(fileName, probe.config().architecture(), fileSize, probe.parameterCount(), params, common.threads);
+            BenchReport report = new BenchReport(fileName, first.config().architecture(), fileSize, first.parameterCount(), params, common.threads);
             switch (output) {
                 case "md" -> report.markdown(out, rows);
                 case "csv" -> report.csv(out, rows);
@@ -93,23 +119,27 @@ final class BenchCommand implements Callable<Integer> {
         return model.weightBytes() - (tied ? 0 : embedding);
     }
 
-    private Row measure(Model model, PhdConfig phd, String test, int prompt, int gen, long perToken, PrintWriter err) {
-        double[] seconds = timeRuns(model, prompt, gen, repetitions, warmupSeconds, err);
+    private Row measure(Model model, PhdConfig phd, String test, int prompt, int gen, long perToken, ReadBandwidth bandwidth,
+                        PrintWriter err) {
+        double[] probes = bandwidth == null ? null : new double[repetitions];
+        double[] seconds = timeRuns(model, prompt, gen, repetitions, warmupSeconds, bandwidth, probes, err);
         int ctx = Math.max(prompt + gen, 1);
         long kv;
         try (Session s = model.newSession(ctx)) {
             kv = s.kvCacheBytes();
         }
-        return new Row(test, prompt, gen, phd, kv, seconds, prompt > 0 ? prompt : gen, perToken);
+        return new Row(test, prompt, gen, phd, kv, seconds, prompt > 0 ? prompt : gen, perToken, probes);
     }
 
     /**
      * Seconds of each of {@code runs} runs, each on a fresh session: evaluating a prompt of
      * {@code prompt} random tokens (variant-minimal prefill), or else {@code gen} single-token
      * decode steps. Before them, warm-up runs for at least {@code warmupSeconds} (at least one).
-     * Progress lines go to err.
+     * Progress lines go to err. With a {@code bandwidth} probe, {@code probes[i]} gets the mean
+     * of the read bandwidth measured just before and just after run i.
      */
-    static double[] timeRuns(Model model, int prompt, int gen, int runs, double warmupSeconds, PrintWriter err) {
+    static double[] timeRuns(Model model, int prompt, int gen, int runs, double warmupSeconds, ReadBandwidth bandwidth,
+                             double[] probes, PrintWriter err) {
         SplittableRandom random = new SplittableRandom(42);
         String test = prompt > 0 ? "pp" + prompt : "tg" + gen;
         long start = System.nanoTime(), warmupEnd = start + (long) (warmupSeconds * 1e9);
@@ -121,16 +151,28 @@ final class BenchCommand implements Callable<Integer> {
         err.printf("%s %s warm-up: %d run%s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
                 (System.nanoTime() - start) / 1e6);
         double[] seconds = new double[runs];
+        double before = bandwidth == null ? 0 : bandwidth.gbPerSecond(PROBE_PASSES);
         for (int run = 0; run < runs; run++) {
             long sections = model.parallelSections();
             long ns = timeRun(model, prompt, gen, random);
             seconds[run] = ns / 1e9;
             double perToken = (double) (model.parallelSections() - sections) / (prompt > 0 ? prompt : gen);
-            err.printf("%s %s run %d: %.1f ms (%.1f parallel sections per token)%n", model.phd().name(), test, run + 1, ns / 1e6, perToken);
+            String probed = "";
+            if (bandwidth != null) {
+                double after = bandwidth.gbPerSecond(PROBE_PASSES);
+                probes[run] = (before + after) / 2;
+                probed = String.format(", read bandwidth %.1f GB/s before, %.1f after", before, after);
+                before = after;
+            }
+            err.printf("%s %s run %d: %.1f ms (%.1f parallel sections per token%s)%n", model.phd().name(), test, run + 1, ns / 1e6,
+                    perToken, probed);
             err.flush();
         }
         return seconds;
     }
+
+    /** Reads of the probe's 1 GiB per measurement: about 60 ms at 35 GB/s, short next to a run on a model worth probing. */
+    private static final int PROBE_PASSES = 2;
 
     /** Nanoseconds of one run on a fresh session. */
     private static long timeRun(Model model, int prompt, int gen, SplittableRandom random) {

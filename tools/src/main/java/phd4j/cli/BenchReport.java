@@ -39,25 +39,44 @@ final class BenchReport {
     /** Effective weight bandwidth of a generation test in GB/s: weight bytes streamed per token x tokens/s. */
     private static String bandwidth(BenchCommand.Row r) {
         if (r.nGen() == 0) return "";
-        return String.format(Locale.ROOT, "%.1f", mean(r.rates()) * r.bytesPerToken() / 1e9);
+        return String.format(Locale.ROOT, "%.1f", mean(r.weightsGBps()));
+    }
+
+    private static boolean probed(List<BenchCommand.Row> rows) {
+        return rows.stream().anyMatch(r -> r.probeGBps() != null);
     }
 
     void markdown(PrintWriter out, List<BenchCommand.Row> rows) {
-        out.println("| model | size | params | backend | threads | K | variant | KV | test | t/s | weights GB/s |");
-        out.println("| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+        boolean probed = probed(rows);
+        out.println("| model | size | params | backend | threads | K | variant | KV | test | t/s | weights GB/s |"
+                + (probed ? " read GB/s | of read |" : ""));
+        out.println("| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |" + (probed ? " ---: | ---: |" : ""));
         for (BenchCommand.Row r : rows) {
             double[] ts = r.rates();
-            out.printf(Locale.ROOT, "| %s | %s | %s | CPU | %d | %d | %s | %s | %s | %.2f ± %.2f | %s |%n", fileName, InfoCommand.bytes(fileSize),
+            out.printf(Locale.ROOT, "| %s | %s | %s | CPU | %d | %d | %s | %s | %s | %.2f ± %.2f | %s |", fileName, InfoCommand.bytes(fileSize),
                     paramsText, threads, r.phd().k(), r.phd().name(), InfoCommand.bytes(r.kvBytes()), r.test(), mean(ts), stddev(ts), bandwidth(r));
+            if (probed && r.probeGBps() != null) {
+                double[] f = r.fractionOfProbe();
+                out.printf(Locale.ROOT, " %.1f ± %.1f | %.0f ± %.0f %% |", mean(r.probeGBps()), stddev(r.probeGBps()), 100 * mean(f), 100 * stddev(f));
+            } else if (probed) {
+                out.print(" | |");
+            }
+            out.println();
         }
     }
 
     void csv(PrintWriter out, List<BenchCommand.Row> rows) {
-        out.println("model_filename,model_size,model_n_params,n_threads,phd_k,phd_variant,kv_bytes,test,n_prompt,n_gen,avg_ts,stddev_ts,weights_gbps");
+        out.println("model_filename,model_size,model_n_params,n_threads,phd_k,phd_variant,kv_bytes,test,n_prompt,n_gen,avg_ts,stddev_ts,weights_gbps,"
+                + "read_gbps,weights_of_read");
         for (BenchCommand.Row r : rows) {
             double[] ts = r.rates();
-            out.printf(Locale.ROOT, "%s,%d,%d,%d,%d,%s,%d,%s,%d,%d,%.4f,%.4f,%s%n", csvField(fileName), fileSize, params, threads, r.phd().k(),
-                    r.phd().name(), r.kvBytes(), r.test(), r.nPrompt(), r.nGen(), mean(ts), stddev(ts), bandwidth(r));
+            String read = "", fraction = "";
+            if (r.probeGBps() != null) {
+                read = String.format(Locale.ROOT, "%.2f", mean(r.probeGBps()));
+                fraction = String.format(Locale.ROOT, "%.4f", mean(r.fractionOfProbe()));
+            }
+            out.printf(Locale.ROOT, "%s,%d,%d,%d,%d,%s,%d,%s,%d,%d,%.4f,%.4f,%s,%s,%s%n", csvField(fileName), fileSize, params, threads, r.phd().k(),
+                    r.phd().name(), r.kvBytes(), r.test(), r.nPrompt(), r.nGen(), mean(ts), stddev(ts), bandwidth(r), read, fraction);
         }
     }
 
@@ -92,6 +111,11 @@ final class BenchReport {
             b.append(", \"phd_name\": ").append(Json.string(r.phd().name()));
             b.append(", \"kv_bytes\": ").append(r.kvBytes());
             if (r.nGen() > 0) b.append(", \"weights_bytes_per_token\": ").append(r.bytesPerToken()).append(", \"weights_gbps\": ").append(bandwidth(r));
+            if (r.probeGBps() != null) {
+                b.append(", \"read_gbps_samples\": ").append(doubles(r.probeGBps()));
+                b.append(String.format(Locale.ROOT, ", \"read_gbps\": %.6f, \"weights_of_read\": %.6f, \"weights_of_read_stddev\": %.6f",
+                        mean(r.probeGBps()), mean(r.fractionOfProbe()), stddev(r.fractionOfProbe())));
+            }
             b.append('}').append(i + 1 < rows.size() ? "," : "");
             out.println(b);
         }
