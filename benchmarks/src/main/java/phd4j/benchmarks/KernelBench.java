@@ -2,8 +2,6 @@ package phd4j.benchmarks;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import phd4j.simd.GgmlType;
 import phd4j.simd.MatMul;
-import phd4j.simd.Q4_0Kernel;
-import phd4j.simd.Q8_0Kernel;
+import phd4j.simd.Quantizers;
 import phd4j.simd.WeightMatrix;
 import phd4j.simd.WorkerPool;
 
@@ -94,12 +91,8 @@ public class KernelBench {
             for (int o = 0; o < outDim; o++) {
                 for (int i = 0; i < inDim; i++) src[i] = (float) rnd.nextGaussian();
                 long at = o * t.bytesFor(inDim);
-                switch (t) {
-                    case Q8_0 -> Q8_0Kernel.quantize(src, 0, inDim, data, at);
-                    case Q4_0 -> Q4_0Kernel.quantize(src, 0, inDim, data, at);
-                    case F32 -> MemorySegment.copy(src, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, inDim);
-                    default -> throw new IllegalArgumentException("no benchmark data for " + t);
-                }
+                if (!Quantizers.canQuantizeTo(t)) throw new IllegalArgumentException("no benchmark data for " + t + "; types: " + Quantizers.SUPPORTED);
+                Quantizers.quantize(t, src, 0, inDim, data, at);
             }
             copies[c] = new WeightMatrix(t, data, outDim, inDim);
         }

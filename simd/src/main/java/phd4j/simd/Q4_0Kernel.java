@@ -99,13 +99,7 @@ public final class Q4_0Kernel extends RowDotKernel {
      */
     static final boolean PERMUTE_PATH = L == 16;
     /** Lane n holds n - 8: times a block's scale, the block's table of weights. */
-    private static final FloatVector NIBBLE_VALUES = FloatVector.fromArray(F, nibbleValues(), 0);
-
-    private static float[] nibbleValues() {
-        float[] v = new float[L];
-        for (int n = 0; n < L; n++) v[n] = n - 8;
-        return v;
-    }
+    private static final FloatVector NIBBLE_VALUES = FloatVector.zero(F).addIndex(1).sub(8);
 
     /** The permute path's table for a block of scale d (null without it). */
     private static IntVector table(FloatVector d) {

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -120,15 +121,9 @@ public final class Q5KKernel implements WeightKernel {
 
     /** The 5-bit quants of sub-block {@code s}, elements e + p * L ..< e + (p + 1) * L, as floats. */
     private static FloatVector quants(MemorySegment w, long block, int s, int e, int p) {
-        int shift = 4 * (s & 1);
-        var low = KQuants.loadBytes(w, block + QS + 32 * (s >> 1) + e)
-                .lanewise(VectorOperators.LSHR, shift)
-                .and((byte) 0xF);
-        var high = KQuants.loadBytes(w, block + QH + e)
-                .lanewise(VectorOperators.LSHR, s)
-                .and((byte) 1)
-                .lanewise(VectorOperators.LSHL, 4);
-        return KQuants.toFloats(low.or(high), p);
+        IntVector low = KQuants.loadInts(w, block + QS + 32 * (s >> 1) + e, p).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(15);
+        IntVector high = KQuants.loadInts(w, block + QH + e, p).lanewise(VectorOperators.LSHR, s).and(1);
+        return (FloatVector) low.or(high.lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0);
     }
 
     @Override

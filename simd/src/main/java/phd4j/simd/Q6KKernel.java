@@ -9,8 +9,10 @@ import static phd4j.simd.KQuants.SUPER_BLOCK;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -102,85 +104,83 @@ public final class Q6KKernel implements WeightKernel {
                 int base = dstOffset + sb * SUPER_BLOCK + 32 * t;
                 for (int e = 0; e < 32; e += BYTES.length()) {
                     for (int p = 0; p < PARTS; p++) {
-                        int l = e + p * L;
-                        float scale = d * KQuants.sbyte(w, b + SCALES + 2 * t + l / 16);
-                        quants(w, b, t, e, p).mul(scale).intoArray(dst, base + l);
+                        weights(w, b, d, t, e, p).intoArray(dst, base + e + p * L);
                     }
                 }
             }
         }
-    }
-
-    /**
-     * The signed quants (q - 32) of quarter {@code t} = 4h + k (elements 32t ..< 32t + 32),
-     * elements e + p * L ..< e + (p + 1) * L of that quarter, as floats.
-     */
-    private static FloatVector quants(MemorySegment w, long block, int t, int e, int p) {
-        int h = t >> 2;
-        int k = t & 3;
-        var low = KQuants.loadBytes(w, block + QL + 64 * h + 32 * (k & 1) + e)
-                .lanewise(VectorOperators.LSHR, 4 * (k >> 1))
-                .and((byte) 0xF);
-        var high = KQuants.loadBytes(w, block + QH + 32 * h + e)
-                .lanewise(VectorOperators.LSHR, 2 * k)
-                .and((byte) 3)
-                .lanewise(VectorOperators.LSHL, 4);
-        // 0..63 minus 32 fits a signed byte, and the conversion to float is signed
-        return KQuants.toFloats(low.or(high).sub((byte) 32), p);
     }
 
     @Override
     public void matmul(WeightMatrix w, float[] x, int xStride, int nRows, float[] out, int outStride, int rowStart, int rowEnd) {
         KQuants.checkMatmul(GgmlType.Q6_K, w, x, xStride, nRows, out, outStride, rowStart, rowEnd);
         int superBlocks = w.cols() / SUPER_BLOCK;
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        // See RowDotKernel.matmul: the check gives the JIT the segment's class for the inlined loads.
+        Objects.checkFromToIndex(rowStart * rowBytes, rowEnd * rowBytes, data.byteSize());
         for (int o = rowStart; o < rowEnd; o++) {
             for (int r = 0; r < nRows; r += ROW_GROUP) {
-                dotRows(w.data(), o * w.rowBytes(), superBlocks, x, r * xStride, xStride,
-                        Math.min(ROW_GROUP, nRows - r), out, r * outStride + o, outStride);
+                dotRows(data, o * rowBytes, superBlocks, x, r * xStride, xStride, Math.min(ROW_GROUP, nRows - r), out, r * outStride + o, outStride);
             }
         }
     }
 
     /**
+     * Elements e + p * L ..< e + (p + 1) * L of quarter t = 4h + k of the super-block at
+     * {@code block} (scale d), dequantized: the same floats as the reference's scale * (q - 32).
+     * Quarter k takes its low 4 bits from ql's low (k < 2) or high nibbles and its high 2 bits
+     * from bits 2k, 2k + 1 of qh.
+     */
+    private static FloatVector weights(MemorySegment w, long block, float d, int t, int e, int p) {
+        int h = t >> 2, k = t & 3;
+        IntVector low = KQuants.loadInts(w, block + QL + 64 * h + 32 * (k & 1) + e, p).lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(15);
+        IntVector high = KQuants.loadInts(w, block + QH + 32 * h + e, p).lanewise(VectorOperators.LSHR, 2 * k).and(3);
+        float scale = d * KQuants.sbyte(w, block + SCALES + 2 * t + (e + p * L) / 16);
+        return ((FloatVector) low.or(high.lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0)).mul(scale);
+    }
+
+    /**
      * Dot products of one weight row with {@code count} (1..4) activation rows starting at
      * {@code x[x0]}, written to {@code out[o0]}, {@code out[o0 + outStride]}, ...
-     * Each weight vector is decoded once and applied to every row of the group.
+     * Each weight vector is decoded once and applied to every row of the group. The loops go
+     * quarter by quarter, one weight vector per step: a body decoding all four quarters of a half
+     * at once (loading ql and qh once) grew past the JIT's inlining budget
+     * (NodeCountInliningCutoff), its vector helpers were not inlined, and every vector was
+     * boxed: 4.5 GFLOP/s on one row, against 11 for this form.
      */
     private static void dotRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
                                 int count, float[] out, int o0, int outStride) {
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
+        // row 0 takes two accumulators (halves of a quarter): alone, its chain of dependent fmas bounds a decode
+        FloatVector acc0 = FloatVector.zero(F), acc0b = acc0, acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int sb = 0; sb < superBlocks; sb++) {
             long b = rowOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
             for (int t = 0; t < 8; t++) {
-                int col = sb * SUPER_BLOCK + 32 * t;
                 for (int e = 0; e < 32; e += BYTES.length()) {
                     for (int p = 0; p < PARTS; p++) {
                         int l = e + p * L;
-                        float scale = d * KQuants.sbyte(w, b + SCALES + 2 * t + l / 16);
-                        FloatVector wv = quants(w, b, t, e, p).mul(scale);
-                        int c = col + l;
-                        acc0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0);
+                        FloatVector wv = weights(w, b, d, t, e, p);
+                        int c = sb * SUPER_BLOCK + 32 * t + l;
+                        if (l < 16) acc0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0);
+                        else acc0b = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0b);
                         if (count > 1) {
                             acc1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), acc1);
-                            if (count > 2) {
-                                acc2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), acc2);
-                                if (count > 3) {
-                                    acc3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), acc3);
-                                }
+                        }
+                        if (count > 2) {
+                            acc2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), acc2);
+                            if (count > 3) {
+                                acc3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), acc3);
                             }
                         }
                     }
                 }
             }
         }
-        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
+        out[o0] = acc0.add(acc0b).reduceLanes(VectorOperators.ADD);
         if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
         if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
         if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
