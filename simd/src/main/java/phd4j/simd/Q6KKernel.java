@@ -154,8 +154,7 @@ public final class Q6KKernel implements WeightKernel {
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
-        // row 0 takes two accumulators (halves of a quarter): alone, its chain of dependent fmas bounds a decode
-        FloatVector acc0 = FloatVector.zero(F), acc0b = acc0, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int sb = 0; sb < superBlocks; sb++) {
             long b = rowOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
@@ -165,22 +164,21 @@ public final class Q6KKernel implements WeightKernel {
                         int l = e + p * L;
                         FloatVector wv = weights(w, b, d, t, e, p);
                         int c = sb * SUPER_BLOCK + 32 * t + l;
-                        if (l < 16) acc0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0);
-                        else acc0b = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0b);
+                        acc0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), acc0);
                         if (count > 1) {
                             acc1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), acc1);
-                        }
-                        if (count > 2) {
-                            acc2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), acc2);
-                            if (count > 3) {
-                                acc3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), acc3);
+                            if (count > 2) {
+                                acc2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), acc2);
+                                if (count > 3) {
+                                    acc3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), acc3);
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        out[o0] = acc0.add(acc0b).reduceLanes(VectorOperators.ADD);
+        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
         if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
         if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
         if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
