@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorOperators;
 public final class ReadBandwidth implements AutoCloseable {
     /** Bytes per unit of work handed to a thread: large enough that hand-offs cost nothing. */
     private static final long UNIT = 1L << 20;
-    /** Enough reads for C2 to compile the sum (checked: the fourth GiB reads as fast as the tenth). */
+    /** Enough reads for C2 to compile the sum (checked: after them the first timed read is as fast as the twentieth). */
     private static final long WARM_UP_BYTES = 4L << 30;
 
     private final Arena arena = Arena.ofShared();
