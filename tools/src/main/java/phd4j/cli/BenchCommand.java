@@ -90,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
         long fileSize = Files.size(common.model());
         try (Model first = Model.load(common.model(), 1);
              WorkerPool probePool = probe ? new WorkerPool(common.threads) : null;
-             ReadBandwidth bandwidth = probe ? new ReadBandwidth(1L << 30, probePool) : null) {
+             ReadBandwidth bandwidth = probe ? probeBuffer(probePool) : null) {
             List<PhdConfig> configs = imposed.isEmpty() ? List.of(first.phd()) : imposed;
             String params = String.format("%.2f M", first.parameterCount() / 1e6);
             for (PhdConfig phd : configs) {
@@ -110,6 +110,15 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** The --probe buffer: 1 GiB, far larger than any cache. */
+    private static ReadBandwidth probeBuffer(WorkerPool pool) {
+        try {
+            return new ReadBandwidth(1L << 30, pool);
+        } catch (OutOfMemoryError e) {
+            throw new Main.UserException("--probe needs 1 GiB of memory for its read buffer and could not get it (" + e.getMessage() + ")");
+        }
     }
 
     /** Weight bytes a decode step streams: every matrix but the embedding table (only one row of it is read). */
