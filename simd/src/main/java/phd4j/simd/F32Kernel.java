@@ -56,34 +56,6 @@ public final class F32Kernel extends RowDotKernel {
         return sum;
     }
 
-    @Override
-    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        int i = 0;
-        for (; i < F.loopBound(cols); i += L) {
-            FloatVector v = load(w, row + (long) i * BYTES);
-            acc0 = v.fma(FloatVector.fromArray(F, x, x0 + i), acc0);
-            acc1 = v.fma(FloatVector.fromArray(F, x, x1 + i), acc1);
-            acc2 = v.fma(FloatVector.fromArray(F, x, x2 + i), acc2);
-            acc3 = v.fma(FloatVector.fromArray(F, x, x3 + i), acc3);
-        }
-        float sum0 = acc0.reduceLanes(VectorOperators.ADD);
-        float sum1 = acc1.reduceLanes(VectorOperators.ADD);
-        float sum2 = acc2.reduceLanes(VectorOperators.ADD);
-        float sum3 = acc3.reduceLanes(VectorOperators.ADD);
-        for (; i < cols; i++) {
-            float v = w.get(FLOAT_LE, row + (long) i * BYTES);
-            sum0 += v * x[x0 + i];
-            sum1 += v * x[x1 + i];
-            sum2 += v * x[x2 + i];
-            sum3 += v * x[x3 + i];
-        }
-        sums[0] = sum0;
-        sums[1] = sum1;
-        sums[2] = sum2;
-        sums[3] = sum3;
-    }
-
     /*
      * Several activation rows (PHD decode, K = 2..4): exact row counts (the default repeats a row
      * to fill a group of four, doubling the work at K = 2), two weight rows at a time so that each

@@ -169,11 +169,6 @@ final class KQuants {
         return (IntVector) loadBytes(w, offset).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, PARTS == 1 ? 0 : part);
     }
 
-    /** Part {@code part} (0 ..< PARTS) of the signed byte lanes of {@code b}, as floats. */
-    static FloatVector toFloats(ByteVector b, int part) {
-        return (FloatVector) b.convertShape(VectorOperators.B2F, F, part);
-    }
-
     /**
      * Checks the arguments of {@code dequantize} up front: vector accesses may run without
      * bounds checks (VECTOR_ACCESS_OOB_CHECK=0), so a bad index must fail here, not corrupt memory.

@@ -87,31 +87,6 @@ public final class Q8_0Kernel extends RowDotKernel {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    @Override
-    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long block = row;
-        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
-            FloatVector sum0 = FloatVector.zero(F), sum1 = sum0, sum2 = sum0, sum3 = sum0;
-            for (int c = 0; c < BLOCK; c += L) {
-                FloatVector q = Lanes.toFloats(Lanes.bytes(w, block + QS + c));
-                sum0 = q.fma(FloatVector.fromArray(F, x, x0 + i + c), sum0);
-                sum1 = q.fma(FloatVector.fromArray(F, x, x1 + i + c), sum1);
-                sum2 = q.fma(FloatVector.fromArray(F, x, x2 + i + c), sum2);
-                sum3 = q.fma(FloatVector.fromArray(F, x, x3 + i + c), sum3);
-            }
-            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
-            acc0 = sum0.fma(d, acc0);
-            acc1 = sum1.fma(d, acc1);
-            acc2 = sum2.fma(d, acc2);
-            acc3 = sum3.fma(d, acc3);
-        }
-        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
-        sums[1] = acc1.reduceLanes(VectorOperators.ADD);
-        sums[2] = acc2.reduceLanes(VectorOperators.ADD);
-        sums[3] = acc3.reduceLanes(VectorOperators.ADD);
-    }
-
     /**
      * Rows longer than this many elements have an activation row (4 bytes each) too large to
      * stay in L1 beside the weights streaming through it, so one row of decode (nRows = 1) goes

@@ -7,7 +7,8 @@ import java.util.Objects;
  * A kernel whose matmul is built from per-type dot products of one weight row with a group of
  * activation rows: {@link #dotRows} (exact row counts up to {@link #maxRows}, for kernels that
  * provide it), by default built from {@link #dot1} (one row, the decode hot path) and
- * {@link #dot4} (one decode of each weight block feeding four accumulators). This class validates
+ * {@link #dot4} (one decode of each weight block feeding four accumulators, for kernels without
+ * their own dotRows). This class validates
  * the arguments once per call (the vector loads run unchecked in production) and walks rows and
  * activation groups.
  */
@@ -17,9 +18,15 @@ abstract class RowDotKernel implements WeightKernel {
 
     /**
      * The same for four activation rows at x0..x3, written to sums[0..3]. Callers may repeat an
-     * activation row to fill a group of four.
+     * activation row to fill a group of four. Only the default {@link #dotRows} calls it, so a
+     * kernel with its own dotRows leaves it out; the default makes four {@link #dot1} calls.
      */
-    abstract void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums);
+    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
+        sums[0] = dot1(w, row, cols, x, x0);
+        sums[1] = dot1(w, row, cols, x, x1);
+        sums[2] = dot1(w, row, cols, x, x2);
+        sums[3] = dot1(w, row, cols, x, x3);
+    }
 
     /**
      * The most activation rows {@link #dotRows} takes at once. Kernels that override
