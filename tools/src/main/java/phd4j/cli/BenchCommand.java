@@ -130,25 +130,23 @@ final class BenchCommand implements Callable<Integer> {
 
     private Row measure(Model model, PhdConfig phd, String test, int prompt, int gen, long perToken, ReadBandwidth bandwidth,
                         PrintWriter err) {
-        double[] probes = bandwidth == null ? null : new double[repetitions];
-        double[] seconds = timeRuns(model, prompt, gen, repetitions, warmupSeconds, bandwidth, probes, err);
+        Runs runs = timeRuns(model, prompt, gen, repetitions, warmupSeconds, bandwidth, err);
         int ctx = Math.max(prompt + gen, 1);
         long kv;
         try (Session s = model.newSession(ctx)) {
             kv = s.kvCacheBytes();
         }
-        return new Row(test, prompt, gen, phd, kv, seconds, prompt > 0 ? prompt : gen, perToken, probes);
+        return new Row(test, prompt, gen, phd, kv, runs.seconds(), prompt > 0 ? prompt : gen, perToken, runs.probeGBps());
     }
 
     /**
      * Seconds of each of {@code runs} runs, each on a fresh session: evaluating a prompt of
      * {@code prompt} random tokens (variant-minimal prefill), or else {@code gen} single-token
      * decode steps. Before them, warm-up runs for at least {@code warmupSeconds} (at least one).
-     * Progress lines go to err. With a {@code bandwidth} probe, {@code probes[i]} gets the mean
-     * of the read bandwidth measured just before and just after run i.
+     * Progress lines go to err. With a {@code bandwidth} probe, probeGBps[i] is the mean of the
+     * read bandwidth measured just before and just after run i (else null).
      */
-    static double[] timeRuns(Model model, int prompt, int gen, int runs, double warmupSeconds, ReadBandwidth bandwidth,
-                             double[] probes, PrintWriter err) {
+    static Runs timeRuns(Model model, int prompt, int gen, int runs, double warmupSeconds, ReadBandwidth bandwidth, PrintWriter err) {
         SplittableRandom random = new SplittableRandom(42);
         String test = prompt > 0 ? "pp" + prompt : "tg" + gen;
         long start = System.nanoTime(), warmupEnd = start + (long) (warmupSeconds * 1e9);
@@ -160,6 +158,7 @@ final class BenchCommand implements Callable<Integer> {
         err.printf("%s %s warm-up: %d run%s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
                 (System.nanoTime() - start) / 1e6);
         double[] seconds = new double[runs];
+        double[] probes = bandwidth == null ? null : new double[runs];
         double before = bandwidth == null ? 0 : bandwidth.gbPerSecond(PROBE_PASSES);
         for (int run = 0; run < runs; run++) {
             long sections = model.parallelSections();
@@ -177,7 +176,11 @@ final class BenchCommand implements Callable<Integer> {
                     perToken, probed);
             err.flush();
         }
-        return seconds;
+        return new Runs(seconds, probes);
+    }
+
+    /** What {@link #timeRuns} measured: seconds per run, and the read bandwidth around each (null without a probe). */
+    record Runs(double[] seconds, double[] probeGBps) {
     }
 
     /** Reads of the probe's 1 GiB per measurement: about 60 ms at 35 GB/s, short next to a run on a model worth probing. */
