@@ -130,18 +130,18 @@ final class KQuants {
     private static final VectorMask<Float> MIN_LANES = FLOAT16.indexInRange(-8, 8);
 
     /**
-     * dst[j] = d * scale j, dst[8 + j] = -(dmin * min j) for the 12 packed bytes at {@code scales}:
+     * dst[o + j] = d * scale j, dst[o + 8 + j] = -(dmin * min j), o = dstOffset, for the 12 packed bytes at {@code scales}:
      * the values {@link #scale6} and {@link #min6} give, multiplied the same way, in a dozen
      * vector operations instead of some 80 scalar ones. Needs 512-bit vectors, and 4 readable
      * bytes after the 12.
      */
-    static void scalesAndMins(MemorySegment w, long scales, float d, float dmin, float[] dst) {
+    static void scalesAndMins(MemorySegment w, long scales, float d, float dmin, float[] dst, int dstOffset) {
         IntVector b = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, scales, ByteOrder.LITTLE_ENDIAN)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, INT16, 0);
         IntVector low = LOW_BYTE.selectFrom(b).lanewise(VectorOperators.LSHR, LOW_SHIFT).and(LOW_MASK);
         IntVector high = HIGH_BYTE.selectFrom(b).lanewise(VectorOperators.LSHR, 2).and(HIGH_MASK); // bits 6-7 -> 4-5
         FloatVector factor = FloatVector.broadcast(FLOAT16, d).blend(-dmin, MIN_LANES);
-        ((FloatVector) low.or(high).convert(VectorOperators.I2F, 0)).mul(factor).intoArray(dst, 0);
+        ((FloatVector) low.or(high).convert(VectorOperators.I2F, 0)).mul(factor).intoArray(dst, dstOffset);
     }
 
     /** The little-endian long at {@code offset}. */
