@@ -134,8 +134,18 @@ public final class Model implements AutoCloseable {
 
     /** Opens a session with a KV ring of {@code contextLength} tokens that keeps {@code keep} sink entries when full. */
     public Session newSession(int contextLength, int keep) {
+        return newSession(contextLength, keep, Session.DEFAULT_PROMPT_BATCH);
+    }
+
+    /**
+     * As {@link #newSession(int, int)}, evaluating prompts in forward passes of at most
+     * {@code promptBatch} token rows (llama.cpp's n_batch; at least K are taken, all copies of a
+     * position go in one pass). Larger batches reuse each weight block for more rows.
+     */
+    public Session newSession(int contextLength, int keep, int promptBatch) {
         if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, is " + contextLength);
-        return new Session(this, contextLength, keep);
+        if (promptBatch < 1) throw new IllegalArgumentException("prompt batch must be >= 1 row, is " + promptBatch);
+        return new Session(this, contextLength, keep, promptBatch);
     }
 
     @Override

@@ -18,11 +18,12 @@ import phd4j.tokenizer.Tokenizer;
  */
 public final class Session implements AutoCloseable {
     /**
-     * Rows per forward pass while evaluating a prompt: large enough to reuse each weight block many
-     * times (110m F32 pp512 on one thread: 32 rows 2.02 s, 128 rows 1.59 s, 512 rows 1.56 s).
-     * {@code -Dphd4j.promptBatch=N} overrides it, for measurements.
+     * Rows per forward pass while evaluating a prompt, unless the session is opened with another
+     * size: large enough to reuse each weight block many times (110m F32 pp512 on one thread:
+     * 32 rows 2.02 s, 128 rows 1.59 s, 512 rows 1.56 s). {@code -Dphd4j.promptBatch=N} changes
+     * the default, for measurements.
      */
-    private static final int PROMPT_BATCH = Integer.getInteger("phd4j.promptBatch", 128);
+    public static final int DEFAULT_PROMPT_BATCH = Integer.getInteger("phd4j.promptBatch", 128);
     /** Sink entries kept when the ring is full, unless the caller says otherwise (StreamingLLM uses 4). */
     public static final int DEFAULT_KEEP = 4;
 
@@ -36,10 +37,10 @@ public final class Session implements AutoCloseable {
     private final float[] logits;      // [maxBatch][vocab]
     private int position;              // tokens seen so far = the next position
 
-    Session(Model model, int contextLength, int keep) {
+    Session(Model model, int contextLength, int keep, int promptBatch) {
         this.model = model;
         this.phd = model.phd();
-        this.maxBatch = Math.max(PROMPT_BATCH, phd.k());
+        this.maxBatch = Math.max(promptBatch, phd.k());
         this.forward = new Forward(model.config(), model.weights(), phd, model.pool(), contextLength, keep, maxBatch);
         this.vocab = model.config().vocabSize();
         this.tokens = new int[maxBatch];

@@ -1,6 +1,7 @@
 package phd4j.phd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -126,6 +127,35 @@ class PhdEngineVsReferenceTest {
         }
         System.out.print("engine vs dense reference:\n" + report);
         System.out.printf("engine vs dense reference: worst %.3g%n", worstAll);
+    }
+
+    /**
+     * A prompt longer than the session's prompt batch runs as several forward passes, handing the
+     * ring and the hidden window from one to the next; batches of any size (down to one position)
+     * must give the dense reference's logits, for the variant-minimal prefill and for every position.
+     */
+    @Test
+    void promptsSplitIntoBatchesOfAnySizeMatchTheReference() {
+        List<Settings> settings = List.of(Settings.phd(3), Settings.swa(3, 5), Settings.swa(2, 1),
+                Settings.cswa(3, 5, 3), Settings.cswa(2, 2, 4), Settings.cswa(4, 3, 8));
+        int t = 17;
+        int[] prompt = RandomModelsTest.randomTokens(77, t, GQA.vocab());
+        for (Settings set : settings) {
+            double[][] expect = gqaRef.logits(set, prompt);
+            try (Model model = Model.load(gqaFile, 2, config(set))) {
+                assertThrows(IllegalArgumentException.class, () -> model.newSession(64, 4, 0), "a prompt batch of 0 rows");
+                for (int batch : new int[] {1, 4, 7, 16, 40}) {
+                    String name = set + " batch " + batch;
+                    try (Session s = model.newSession(64, 4, batch)) {
+                        check(0, expect[t - 1], s.evaluate(prompt), name + " evaluate(prompt)");
+                    }
+                    try (Session s = model.newSession(64, 4, batch)) {
+                        float[][] got = s.evaluateAll(prompt);
+                        for (int p = 0; p < t; p++) check(0, expect[p], got[p], name + " evaluateAll position " + p);
+                    }
+                }
+            }
+        }
     }
 
     @Test
