@@ -82,36 +82,39 @@ public final class Session implements AutoCloseable {
      */
     public float[][] evaluateAll(int[] tokens) {
         float[][] out = new float[tokens.length][];
-        run(tokens, position, out);
+        run(tokens, null, out);
         return out;
     }
 
     /**
      * Evaluates tokens after those already seen and returns the next-token logits after the last
-     * one. Only the hidden copies the variant needs are computed (DESIGN.md section 2): for PHD
-     * those of the last position, for CSWA those of its chunk, for SWA all.
+     * one. Only the hidden copies the variant needs are computed, layer by layer
+     * ({@link PhdConfig#hiddenCone}): for PHD those of the last position, for CSWA at most those
+     * of its chunk, for SWA those within reach of its window.
      */
     public float[] evaluate(int[] tokens) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to evaluate");
         float[][] out = new float[1][];
-        run(tokens, phd.firstPositionWithCopies(position, tokens.length), out);
+        run(tokens, phd.hiddenCone(position, tokens.length, model.config().layers()), out);
         return out[0];
     }
 
     /**
      * Runs tokens through the model in batches of whole positions (all copies of a position in one
-     * batch). Positions from copiesFrom on get their K copies. out.length == tokens.length: logits
-     * at every position; out.length == 1: logits after the last.
+     * batch). {@code hiddenCone}: which hidden copies each layer computes (null: all of every
+     * position); positions from its first layer's on get their K copies. out.length ==
+     * tokens.length: logits at every position; out.length == 1: logits after the last.
      */
-    private void run(int[] input, int copiesFrom, float[][] out) {
+    private void run(int[] input, int[] hiddenCone, float[][] out) {
         int rows = 0, nLogits = 0;
         int[] outIndex = new int[maxBatch]; // which out[] entry each logit row fills
         int start = position;                // flush() advances position as batches complete
+        int copiesFrom = hiddenCone != null ? hiddenCone[0] : start;
         for (int i = 0; i < input.length; i++) {
             int p = start + i;
             int k = p >= copiesFrom ? phd.k() : 1;
             if (rows + k > maxBatch) {
-                flush(rows, nLogits, outIndex, out);
+                flush(rows, nLogits, outIndex, out, hiddenCone);
                 rows = 0;
                 nLogits = 0;
             }
@@ -127,11 +130,11 @@ public final class Session implements AutoCloseable {
                 outIndex[nLogits++] = out.length == 1 ? 0 : i;
             }
         }
-        flush(rows, nLogits, outIndex, out);
+        flush(rows, nLogits, outIndex, out, hiddenCone);
     }
 
-    private void flush(int rows, int nLogits, int[] outIndex, float[][] out) {
-        forward.run(tokens, positions, copies, rows, logitRows, nLogits, logits);
+    private void flush(int rows, int nLogits, int[] outIndex, float[][] out, int[] hiddenCone) {
+        forward.run(tokens, positions, copies, rows, logitRows, nLogits, logits, hiddenCone);
         position = positions[rows - 1] + 1;
         for (int j = 0; j < nLogits; j++) out[outIndex[j]] = Arrays.copyOfRange(logits, j * vocab, (j + 1) * vocab);
     }

@@ -53,7 +53,11 @@ public final class Forward {
     // The batch being run: row i is copy rowCopy[i] of position rowPos[i].
     private final int[] rowPos;
     private final int[] rowCopy;
-    private final int[] hiddenPos, hiddenCopy; // the batch's hidden rows, in order
+    private final int[] hiddenPos, hiddenCopy; // the batch's hidden rows as it came, in order: what the window takes
+    private final int[] hiddenOrdinal;         // [maxBatch] row i's index among them (hidden rows only)
+    private int hiddenTotal;
+    private final int[] fullRows;              // rows the current layer computes in full, ascending
+    private final int[] logitRow;              // [maxBatch] the batch rows whose logits are wanted
     private int n;
     private int p0;                   // first position of the batch; everything before is cached
 
@@ -110,6 +114,9 @@ public final class Forward {
         this.rowCopy = new int[maxBatch];
         this.hiddenPos = new int[maxBatch];
         this.hiddenCopy = new int[maxBatch];
+        this.hiddenOrdinal = new int[maxBatch];
+        this.fullRows = new int[maxBatch];
+        this.logitRow = new int[maxBatch];
         this.x = new float[maxBatch * c.dim()];
         this.xb = new float[maxBatch * Math.max(c.dim(), c.qDim())];
         this.q = new float[maxBatch * c.qDim()];
@@ -146,7 +153,7 @@ public final class Forward {
         return ring.bytes() + (window != null ? window.bytes() : 0);
     }
 
-    /** Token-rows that have gone through the matmuls since this forward pass was made. */
+    /** Token-rows that have gone through the matmuls (at least of the first layer) since this forward pass was made. */
     public long rowsProcessed() {
         return rowsProcessed;
     }
@@ -160,64 +167,114 @@ public final class Forward {
      * Runs a batch of n rows: row i is copy copies[i] (1..K) of tokens[i] at position
      * positions[i]. Rows come in position-major order, all copies of a position in the same
      * batch, and the first position is the one after everything cached. Writes the logits of rows
-     * logitRows[0 .. nLogits) into logits[j * vocab ..].
+     * logitRows[0 .. nLogits) into logits[j * vocab ..]. {@code hiddenFrom} (null: all) says
+     * which hidden rows each layer needs, as {@link PhdConfig#hiddenCone}: layer l drops the
+     * hidden rows of positions before hiddenFrom[l], and of those it keeps computes only the keys
+     * and values of positions before hiddenFrom[l + 1]. It must keep every logit row.
      */
-    public void run(int[] tokens, int[] positions, int[] copies, int n, int[] logitRows, int nLogits, float[] logits) {
+    public void run(int[] tokens, int[] positions, int[] copies, int n, int[] logitRows, int nLogits, float[] logits, int[] hiddenFrom) {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " rows, limit " + maxBatch);
+        if (hiddenFrom != null && hiddenFrom.length != c.layers()) {
+            throw new IllegalArgumentException("hiddenFrom has " + hiddenFrom.length + " layers, the model " + c.layers());
+        }
         this.n = n;
+        int batchRows = n; // dropHiddenRowsBefore shrinks n layer by layer
         this.p0 = positions[0];
         int dim = c.dim(), half = rope.tableSize();
+        hiddenTotal = 0;
         for (int i = 0; i < n; i++) {
             int t = tokens[i];
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
             rowPos[i] = positions[i];
             rowCopy[i] = copies[i];
+            if (copies[i] > 1) {
+                hiddenPos[hiddenTotal] = positions[i];
+                hiddenCopy[hiddenTotal] = copies[i];
+                hiddenOrdinal[i] = hiddenTotal++;
+            }
             w.embed(t, x, i * dim);
             rope.angles(rowPos[i], cos, sin, i * half);
             rope.angles(rowPos[i] - ring.evicted(rowPos[i]), cosSink, sinSink, i * half);
         }
+        System.arraycopy(logitRows, 0, logitRow, 0, nLogits);
         if (window != null && phd.variant() == PhdConfig.Variant.CSWA) {
             window.dropBefore(p0 / phd.chunk() * phd.chunk()); // a new chunk empties the window
         }
         computeMask();
-        // After the last layer only the logit rows are read: there, every row still gets its keys
-        // and values (the caches need them), but attention, Wo and the FFN run from the first
-        // logit row on (none at all for a batch without logits), as llama.cpp does.
-        int tail = n;
-        for (int j = 0; j < nLogits; j++) tail = Math.min(tail, logitRows[j]);
         for (int l = 0; l < c.layers(); l++) {
-            int from = l == c.layers() - 1 ? tail : 0;
-            attention(l, from);
-            if (from < n) feedForward(l, from);
+            if (hiddenFrom != null) dropHiddenRowsBefore(hiddenFrom[l], nLogits);
+            int full = chooseFullRows(l, hiddenFrom, nLogits);
+            attention(l, full);
+            if (full > 0) feedForward(l, full);
         }
-        if (window != null) commitHiddenRows();
-        rowsProcessed += n;
+        if (window != null) window.commit(hiddenTotal, hiddenPos, hiddenCopy);
+        rowsProcessed += batchRows;
         if (nLogits > 0) {
-            for (int j = 0; j < nLogits; j++) Ops.rmsNorm(x, logitRows[j] * dim, w.outputNorm, c.rmsEps(), xb, j * dim, dim);
+            for (int j = 0; j < nLogits; j++) Ops.rmsNorm(x, logitRow[j] * dim, w.outputNorm, c.rmsEps(), xb, j * dim, dim);
             MatMul.multiply(pool, w.output, xb, nLogits, logits);
         }
     }
 
-    /** Records which hidden tokens the window now holds (their vectors went in layer by layer). */
-    private void commitHiddenRows() {
-        int h = 0;
-        for (int i = 0; i < n; i++) {
-            if (rowCopy[i] > 1) {
-                hiddenPos[h] = rowPos[i];
-                hiddenCopy[h++] = rowCopy[i];
+    /**
+     * The rows layer l computes in full, into fullRows; returns their count. The others get only
+     * their keys and values (the caches, or rows in full, need them). After the last layer only
+     * the logit rows are read: there attention, Wo and the FFN run from the first logit row on
+     * (none at all for a batch without logits), as llama.cpp does. Below it, every original, and
+     * the hidden rows the next layer keeps.
+     */
+    private int chooseFullRows(int l, int[] hiddenFrom, int nLogits) {
+        int m = 0;
+        if (l == c.layers() - 1) {
+            int tail = n;
+            for (int j = 0; j < nLogits; j++) tail = Math.min(tail, logitRow[j]);
+            for (int i = tail; i < n; i++) fullRows[m++] = i;
+        } else {
+            for (int i = 0; i < n; i++) {
+                if (rowCopy[i] == 1 || hiddenFrom == null || rowPos[i] >= hiddenFrom[l + 1]) fullRows[m++] = i;
             }
         }
-        window.commit(h, hiddenPos, hiddenCopy);
+        return m;
     }
 
-    private int hiddenRows() {
-        int h = 0;
-        for (int i = 0; i < n; i++) if (rowCopy[i] > 1) h++;
-        return h;
+    /**
+     * Removes the hidden rows of positions before {@code from} from the batch: no later layer reads
+     * them. Their window slots (see storeKeysAndValues) stay planned, so the window takes the
+     * same entries as if none had been dropped; the entries of the layers that no longer compute
+     * them are never read (PhdConfig.hiddenCone).
+     */
+    private void dropHiddenRowsBefore(int from, int nLogits) {
+        int dim = c.dim(), half = rope.tableSize();
+        for (int j = 0; j < nLogits; j++) {
+            int i = logitRow[j];
+            if (rowCopy[i] > 1 && rowPos[i] < from) {
+                throw new IllegalArgumentException("hiddenFrom drops logit row " + i + " (position " + rowPos[i] + ", copy " + rowCopy[i] + ")");
+            }
+        }
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (rowCopy[i] > 1 && rowPos[i] < from) continue;
+            if (m < i) {
+                rowPos[m] = rowPos[i];
+                rowCopy[m] = rowCopy[i];
+                hiddenOrdinal[m] = hiddenOrdinal[i];
+                System.arraycopy(x, i * dim, x, m * dim, dim);
+                System.arraycopy(cos, i * half, cos, m * half, half);
+                System.arraycopy(sin, i * half, sin, m * half, half);
+                System.arraycopy(cosSink, i * half, cosSink, m * half, half);
+                System.arraycopy(sinSink, i * half, sinSink, m * half, half);
+                for (int j = 0; j < nLogits; j++) {
+                    if (logitRow[j] == i) logitRow[j] = m;
+                }
+            }
+            m++;
+        }
+        if (m == n) return;
+        n = m;
+        computeMask();
     }
 
-    /** Layer l's attention sub-layer; rows before {@code from} get only their keys and values. */
-    private void attention(int l, int from) {
+    /** Layer l's attention sub-layer; rows other than the first {@code full} of fullRows get only their keys and values. */
+    private void attention(int l, int full) {
         LlamaWeights.Layer L = w.layers[l];
         int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), half = rope.tableSize();
         forRows(n, (i0, i1) -> {
@@ -238,22 +295,31 @@ public final class Forward {
         MemorySegment.copy(v, 0, vRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
         int group = c.heads() / c.kvHeads();
         int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
-        int m = n - from;
-        int blocks = (m + rowsPerTask - 1) / rowsPerTask;
+        int blocks = (full + rowsPerTask - 1) / rowsPerTask;
         int tasks = blocks * c.kvHeads();
-        long work = (long) m * (Math.min(p0, ring.capacity()) + n) * qDim;
+        long work = (long) full * (Math.min(p0, ring.capacity()) + n) * qDim;
         if (work < MIN_PARALLEL_ATTENTION) {
-            for (int t = 0; t < tasks; t++) attendBlock(l, t % c.kvHeads(), from + t / c.kvHeads() * rowsPerTask, rowsPerTask);
+            for (int t = 0; t < tasks; t++) attendBlock(l, t % c.kvHeads(), t / c.kvHeads() * rowsPerTask, Math.min(full, (t / c.kvHeads() + 1) * rowsPerTask));
         } else {
             pool.parallelFor(tasks, (t0, t1) -> {
-                for (int t = t0; t < t1; t++) attendBlock(l, t % c.kvHeads(), from + t / c.kvHeads() * rowsPerTask, rowsPerTask);
+                for (int t = t0; t < t1; t++) attendBlock(l, t % c.kvHeads(), t / c.kvHeads() * rowsPerTask, Math.min(full, (t / c.kvHeads() + 1) * rowsPerTask));
             });
         }
         storeKeysAndValues(l);
-        if (m == 0) return;
-        if (from > 0) System.arraycopy(att, from * qDim, att, 0, m * qDim);
-        MatMul.multiply(pool, L.wo(), att, m, proj);
-        forRows(m, (i0, i1) -> Ops.add(proj, i0 * dim, x, (from + i0) * dim, (i1 - i0) * dim));
+        if (full == 0) return;
+        for (int r = 0; r < full; r++) {
+            if (fullRows[r] != r) System.arraycopy(att, fullRows[r] * qDim, att, r * qDim, qDim);
+        }
+        MatMul.multiply(pool, L.wo(), att, full, proj);
+        addToFullRows(full);
+    }
+
+    /** x[fullRows[r]] += proj[r] for the first {@code full} rows of fullRows: a sub-layer's residual add. */
+    private void addToFullRows(int full) {
+        int dim = c.dim();
+        forRows(full, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) Ops.add(proj, r * dim, x, fullRows[r] * dim, dim);
+        });
     }
 
     /**
@@ -281,36 +347,36 @@ public final class Forward {
     }
 
     /**
-     * Attention of the query heads of KV head g for batch rows [i0, i0 + count): every key and
-     * value of the head is read once for all of these query rows. The scores of a row are laid
+     * Attention of the query heads of KV head g for batch rows fullRows[first .. end): every key
+     * and value of the head is read once for all of these query rows. The scores of a row are laid
      * out as the keys are summed: sinks, ring window, hidden window, batch; a key the mask hides
      * from one row but not from another of the task gets -infinity, so softmax makes it 0.
      * Per row: sinks (scored with the StreamingLLM query), ring originals from fromRow[i], the
      * hidden tokens of the window the PHD mask allows, the batch rows batchVisible allows.
      */
-    private void attendBlock(int l, int g, int i0, int count) {
-        int i1 = Math.min(n, i0 + count);
-        if (i0 >= i1) return;
+    private void attendBlock(int l, int g, int first, int end) {
+        if (first >= end) return;
         int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
         int group = c.heads() / c.kvHeads();
         int kvOff = g * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         MemorySegment rk = ring.keys(l), rv = ring.values(l);
         int from0 = Integer.MAX_VALUE;
-        for (int i = i0; i < i1; i++) from0 = Math.min(from0, fromRow[i]);
+        for (int t = first; t < end; t++) from0 = Math.min(from0, fromRow[fullRows[t]]);
         int nRing = Math.max(0, p0 - from0);
         int wn = window != null ? window.count() : 0;
-        int jEnd = i1; // the batch rows any row of the task may see: positions up to the last row's
-        while (jEnd < n && rowPos[jEnd] <= rowPos[i1 - 1]) jEnd++;
+        int lastRow = fullRows[end - 1];
+        int jEnd = lastRow + 1; // the batch rows any row of the task may see: positions up to the last row's
+        while (jEnd < n && rowPos[jEnd] <= rowPos[lastRow]) jEnd++;
         int cRing = sinks, cWin = cRing + nRing, cBatch = cWin + wn, cols = cBatch + jEnd;
 
-        int nq = (i1 - i0) * group;
+        int nq = (end - first) * group;
         AttentionScratch sc = scratch.get();
         sc.ensure(nq, nq * cols);
         float[] sb = sc.scores;
         int[] qOff = sc.qOff, sOff = sc.sOff;
         for (int r = 0; r < nq; r++) {
-            int i = i0 + r / group, h = g * group + r % group;
+            int i = fullRows[first + r / group], h = g * group + r % group;
             qOff[r] = i * qDim + h * hd;
             sOff[r] = r * cols;
         }
@@ -336,7 +402,7 @@ public final class Forward {
 
         // Mask and softmax per query row.
         for (int r = 0; r < nq; r++) {
-            int i = i0 + r / group, so = sOff[r];
+            int i = fullRows[first + r / group], so = sOff[r];
             for (int a = from0; a < fromRow[i] && a < p0; a++) sb[so + cRing + a - from0] = Float.NEGATIVE_INFINITY;
             for (int e = 0; e < wn; e++) if (!windowMask[i * wn + e]) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
             for (int j = 0, m = i * n; j < jEnd; j++) if (!batchMask[m + j]) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
@@ -383,14 +449,12 @@ public final class Forward {
     private void storeKeysAndValues(int l) {
         int kvDim = c.kvDim();
         MemorySegment rk = ring.keys(l), rv = ring.values(l);
-        int hidden = window != null ? hiddenRows() : 0;
-        int j = 0;
         for (int i = 0; i < n; i++) {
             if (rowCopy[i] == 1) {
                 MemorySegment.copy(k, i * kvDim, rk, ValueLayout.JAVA_FLOAT, (long) ring.offset(rowPos[i]) * Float.BYTES, kvDim);
                 MemorySegment.copy(v, i * kvDim, rv, ValueLayout.JAVA_FLOAT, (long) ring.offset(rowPos[i]) * Float.BYTES, kvDim);
             } else if (window != null) {
-                int slot = window.plannedSlot(j++, hidden);
+                int slot = window.plannedSlot(hiddenOrdinal[i], hiddenTotal);
                 if (slot >= 0) {
                     long at = (long) window.offset(slot) * Float.BYTES;
                     MemorySegment.copy(k, i * kvDim, window.keys(l), ValueLayout.JAVA_FLOAT, at, kvDim);
@@ -400,17 +464,17 @@ public final class Forward {
         }
     }
 
-    /** Layer l's feed-forward sub-layer for rows [from, n). */
-    private void feedForward(int l, int from) {
+    /** Layer l's feed-forward sub-layer for the first {@code m} rows of fullRows. */
+    private void feedForward(int l, int m) {
         LlamaWeights.Layer L = w.layers[l];
-        int dim = c.dim(), ffn = c.ffnDim(), m = n - from;
-        forRows(m, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) Ops.rmsNorm(x, (from + i) * dim, L.ffnNorm(), c.rmsEps(), xb, i * dim, dim);
+        int dim = c.dim(), ffn = c.ffnDim();
+        forRows(m, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) Ops.rmsNorm(x, fullRows[r] * dim, L.ffnNorm(), c.rmsEps(), xb, r * dim, dim);
         });
         MatMul.multiply(pool, L.gate(), xb, m, gate);
         MatMul.multiply(pool, L.up(), xb, m, up);
         forRows(m, (i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, gate, i0 * ffn, (i1 - i0) * ffn));
         MatMul.multiply(pool, L.down(), gate, m, proj);
-        forRows(m, (i0, i1) -> Ops.add(proj, i0 * dim, x, (from + i0) * dim, (i1 - i0) * dim));
+        addToFullRows(m);
     }
 }

@@ -93,16 +93,29 @@ public record PhdConfig(int k, Variant variant, int window, int chunk) {
     }
 
     /**
-     * The first prompt position (0-based, of {@code length}) whose hidden copies a prefill must
-     * compute (DESIGN.md section 2): PHD only the last position, CSWA the last chunk, SWA all.
-     * Chunks count from position 0 of the sequence, so {@code start} (where the prompt begins) matters.
+     * Which hidden copies a prompt evaluation must compute, layer by layer, for the logits after
+     * its last position and for the decode steps that follow: element l is the first position
+     * whose hidden copies layer l needs (their keys and values; copies from element l + 1's
+     * position on go through the whole layer, because layer l + 1 needs them). Chunks count from
+     * position 0 of the sequence, so {@code start} (where the prompt begins) matters.
+     *
+     * <p>The cone of the last position's copy K: a hidden copy at p sees the hidden tokens of up
+     * to R = ceil(W / (K - 1)) earlier positions (rule 3; rule 4 stops it at p's chunk start), so
+     * each layer down needs R more positions than the layer above. That includes the window the
+     * next position will read at every layer (the last R positions, for CSWA if still in its
+     * chunk): the top layer already needs those. PHD: the last position only. CSWA: at most the
+     * last chunk (DESIGN.md section 2). SWA: the last R x layers + 1 positions, where DESIGN.md's
+     * table says all; the logits and the window are the same, the rest would not be read.
      */
-    public int firstPositionWithCopies(int start, int length) {
-        int last = start + length - 1;
-        return switch (variant) {
-            case PHD -> last;
-            case SWA -> k == 1 ? last : start;
-            case CSWA -> k == 1 ? last : Math.max(start, last / chunk * chunk);
-        };
+    public int[] hiddenCone(int start, int length, int layers) {
+        int[] from = new int[layers];
+        int reach = k == 1 || variant == Variant.PHD ? 0 : (window + k - 2) / (k - 1);
+        int full = start + length - 1; // the first position layer l computes in full: at the top, the logits' one
+        for (int l = layers - 1; l >= 0; l--) {
+            int seen = Math.max(full - reach, variant == Variant.CSWA ? full / chunk * chunk : 0);
+            from[l] = Math.max(start, seen);
+            full = from[l];
+        }
+        return from;
     }
 }

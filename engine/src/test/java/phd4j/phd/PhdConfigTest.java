@@ -1,5 +1,6 @@
 package phd4j.phd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -61,11 +62,26 @@ class PhdConfigTest {
 
     @Test
     void prefillPlansComputeOnlyTheCopiesAVariantNeeds() {
-        assertEquals(9, new PhdConfig(3, PhdConfig.Variant.PHD, 0, 0).firstPositionWithCopies(0, 10));
-        assertEquals(0, new PhdConfig(3, PhdConfig.Variant.SWA, 4, 0).firstPositionWithCopies(0, 10));
-        assertEquals(8, new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 4).firstPositionWithCopies(0, 10));
-        assertEquals(8, new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 4).firstPositionWithCopies(0, 12), "ends on a chunk boundary");
-        assertEquals(12, new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 4).firstPositionWithCopies(12, 1));
+        PhdConfig phd = new PhdConfig(3, PhdConfig.Variant.PHD, 0, 0);
+        assertArrayEquals(new int[] {9, 9, 9}, phd.hiddenCone(0, 10, 3), "PHD: the last position at every layer");
+        assertArrayEquals(new int[] {9}, PhdConfig.VANILLA.hiddenCone(0, 10, 1), "vanilla: the last position has its one copy");
+        // SWA, K 3, W 4: a hidden copy sees 2 earlier positions; the next position (10) reads positions 8, 9
+        PhdConfig swa = new PhdConfig(3, PhdConfig.Variant.SWA, 4, 0);
+        assertArrayEquals(new int[] {3, 5, 7}, swa.hiddenCone(0, 10, 3), "each layer down 2 positions more");
+        assertArrayEquals(new int[] {0, 0, 1, 3, 5, 7}, swa.hiddenCone(0, 10, 6), "not before the prompt");
+        assertArrayEquals(new int[] {12, 12}, swa.hiddenCone(12, 1, 2), "a decode step: its own copies");
+        assertArrayEquals(new int[] {7, 8}, new PhdConfig(3, PhdConfig.Variant.SWA, 1, 0).hiddenCone(0, 10, 2),
+                "W 1 reaches one copy of the position before: that position counts whole");
+        // CSWA, K 3, W 4, C 4: as SWA, but not before the chunk's start
+        PhdConfig cswa = new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 4);
+        assertArrayEquals(new int[] {8, 8, 8}, cswa.hiddenCone(0, 10, 3), "positions 8, 9: the last chunk");
+        assertArrayEquals(new int[] {8, 8, 9}, cswa.hiddenCone(0, 12, 3),
+                "ends on a chunk boundary: the next position starts a chunk, nothing to keep");
+        assertArrayEquals(new int[] {12}, cswa.hiddenCone(12, 1, 1));
+        assertArrayEquals(new int[] {16, 16, 17}, new PhdConfig(3, PhdConfig.Variant.CSWA, 4, 8).hiddenCone(0, 20, 3),
+                "the top layer reaches 17, 18 from 19; 18, 19 are kept for position 20");
+        assertArrayEquals(new int[] {16, 17, 18}, new PhdConfig(3, PhdConfig.Variant.CSWA, 2, 8).hiddenCone(0, 20, 3),
+                "W 2: one position further back per layer");
     }
 
     @Test
