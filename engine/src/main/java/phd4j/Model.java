@@ -129,7 +129,7 @@ public final class Model implements AutoCloseable {
      */
     public Session newSession(int contextLength) {
         int ctx = contextLength == 0 ? config.trainedContext() : contextLength;
-        return newSession(ctx, Math.min(Session.DEFAULT_KEEP, Math.max(0, ctx - 1)));
+        return newSession(ctx, Session.defaultKeep(ctx));
     }
 
     /** Opens a session with a KV ring of {@code contextLength} tokens that keeps {@code keep} sink entries when full. */

@@ -27,6 +27,11 @@ public final class Session implements AutoCloseable {
     /** Sink entries kept when the ring is full, unless the caller says otherwise (StreamingLLM uses 4). */
     public static final int DEFAULT_KEEP = 4;
 
+    /** The sinks a ring of {@code contextLength} tokens keeps by default: {@link #DEFAULT_KEEP}, fewer if the context is tiny. */
+    public static int defaultKeep(int contextLength) {
+        return Math.min(DEFAULT_KEEP, Math.max(0, contextLength - 1));
+    }
+
     private final Model model;
     private final PhdConfig phd;
     private final Forward forward;

@@ -35,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--n-gen"}, paramLabel = "N", defaultValue = "128", description = "generated tokens; 0 skips the tg test (default: ${DEFAULT-VALUE})")
     int nGen;
 
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
+            description = "rows per forward pass while evaluating a prompt, llama.cpp's n_batch (default: ${DEFAULT-VALUE})")
+    int batch = Session.DEFAULT_PROMPT_BATCH;
+
     @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5", description = "runs per test after a warm-up (default: ${DEFAULT-VALUE})")
     int repetitions;
 
@@ -81,6 +85,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (nPrompt < 0 || nGen < 0 || nPrompt + nGen == 0) throw common.bad("-p and -n must be >= 0, not both 0");
         if (repetitions < 1) throw common.bad("-r must be >= 1, got " + repetitions);
+        if (batch < 1) throw common.bad("-b must be >= 1, got " + batch);
         if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) throw common.bad("--warmup must be 0 to 3600 seconds, got " + warmupSeconds);
         if (!List.of("md", "csv", "json").contains(output)) throw common.bad("-o must be md, csv or json, got '" + output + "'");
         List<PhdConfig> imposed = phdOptions.configs();
@@ -101,7 +106,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             PrintWriter out = common.spec.commandLine().getOut();
-            BenchReport report = new BenchReport(fileName, first.config().architecture(), fileSize, first.parameterCount(), params, common.threads);
+            BenchReport report = new BenchReport(fileName, first.config().architecture(), fileSize, first.parameterCount(), params, common.threads, batch);
             switch (output) {
                 case "md" -> report.markdown(out, rows);
                 case "csv" -> report.csv(out, rows);
@@ -130,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private Row measure(Model model, PhdConfig phd, String test, int prompt, int gen, long perToken, ReadBandwidth bandwidth,
                         PrintWriter err) {
-        Runs runs = timeRuns(model, prompt, gen, repetitions, warmupSeconds, bandwidth, err);
+        Runs runs = timeRuns(model, prompt, gen, batch, repetitions, warmupSeconds, bandwidth, err);
         int ctx = Math.max(prompt + gen, 1);
         long kv;
         try (Session s = model.newSession(ctx)) {
@@ -141,18 +146,20 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Seconds of each of {@code runs} runs, each on a fresh session: evaluating a prompt of
-     * {@code prompt} random tokens (variant-minimal prefill), or else {@code gen} single-token
+     * {@code prompt} random tokens (variant-minimal prefill, in forward passes of at most
+     * {@code batch} rows), or else {@code gen} single-token
      * decode steps. Before them, warm-up runs for at least {@code warmupSeconds} (at least one).
      * Progress lines go to err. With a {@code bandwidth} probe, probeGBps[i] is the mean of the
      * read bandwidth measured just before and just after run i (else null).
      */
-    static Runs timeRuns(Model model, int prompt, int gen, int runs, double warmupSeconds, ReadBandwidth bandwidth, PrintWriter err) {
+    static Runs timeRuns(Model model, int prompt, int gen, int batch, int runs, double warmupSeconds, ReadBandwidth bandwidth,
+                         PrintWriter err) {
         SplittableRandom random = new SplittableRandom(42);
         String test = prompt > 0 ? "pp" + prompt : "tg" + gen;
         long start = System.nanoTime(), warmupEnd = start + (long) (warmupSeconds * 1e9);
         int warmups = 0;
         do {
-            timeRun(model, prompt, gen, random);
+            timeRun(model, prompt, gen, batch, random);
             warmups++;
         } while (System.nanoTime() < warmupEnd);
         err.printf("%s %s warm-up: %d run%s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
@@ -162,7 +169,7 @@ final class BenchCommand implements Callable<Integer> {
         double before = bandwidth == null ? 0 : bandwidth.gbPerSecond(PROBE_PASSES);
         for (int run = 0; run < runs; run++) {
             long sections = model.parallelSections();
-            long ns = timeRun(model, prompt, gen, random);
+            long ns = timeRun(model, prompt, gen, batch, random);
             seconds[run] = ns / 1e9;
             double perToken = (double) (model.parallelSections() - sections) / (prompt > 0 ? prompt : gen);
             String probed = "";
@@ -187,9 +194,10 @@ final class BenchCommand implements Callable<Integer> {
     private static final int PROBE_PASSES = 2;
 
     /** Nanoseconds of one run on a fresh session. */
-    private static long timeRun(Model model, int prompt, int gen, SplittableRandom random) {
+    private static long timeRun(Model model, int prompt, int gen, int batch, SplittableRandom random) {
         int[] tokens = random.ints(Math.max(prompt, gen), 0, model.config().vocabSize()).toArray();
-        try (Session s = model.newSession(Math.max(prompt + gen, 1))) {
+        int ctx = Math.max(prompt + gen, 1);
+        try (Session s = model.newSession(ctx, Session.defaultKeep(ctx), batch)) {
             long t0 = System.nanoTime();
             if (prompt > 0) {
                 s.evaluate(tokens);

@@ -3,6 +3,7 @@ package phd4j.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import phd4j.Session;
 
 /** Writes {@code phd bench} results as a markdown table, CSV, or llama-bench-compatible JSON. */
 final class BenchReport {
@@ -12,14 +13,16 @@ final class BenchReport {
     private final long params;
     private final String paramsText;
     private final int threads;
+    private final int batch;
 
-    BenchReport(String fileName, String modelType, long fileSize, long params, String paramsText, int threads) {
+    BenchReport(String fileName, String modelType, long fileSize, long params, String paramsText, int threads, int batch) {
         this.fileName = fileName;
         this.modelType = modelType;
         this.fileSize = fileSize;
         this.params = params;
         this.paramsText = paramsText;
         this.threads = threads;
+        this.batch = batch;
     }
 
     static double mean(double[] v) {
@@ -48,13 +51,17 @@ final class BenchReport {
 
     void markdown(PrintWriter out, List<BenchCommand.Row> rows) {
         boolean probed = probed(rows);
-        out.println("| model | size | params | backend | threads | K | variant | KV | test | t/s | weights GB/s |"
+        // as llama-bench, the batch size is a column only when it is not the default
+        boolean batched = batch != Session.DEFAULT_PROMPT_BATCH;
+        out.println("| model | size | params | backend | threads |" + (batched ? " n_batch |" : "") + " K | variant | KV | test | t/s | weights GB/s |"
                 + (probed ? " read GB/s | of read |" : ""));
-        out.println("| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |" + (probed ? " ---: | ---: |" : ""));
+        out.println("| --- | ---: | ---: | --- | ---: |" + (batched ? " ---: |" : "") + " ---: | --- | ---: | ---: | ---: | ---: |"
+                + (probed ? " ---: | ---: |" : ""));
         for (BenchCommand.Row r : rows) {
             double[] ts = r.rates();
-            out.printf(Locale.ROOT, "| %s | %s | %s | CPU | %d | %d | %s | %s | %s | %.2f ± %.2f | %s |", fileName, InfoCommand.bytes(fileSize),
-                    paramsText, threads, r.phd().k(), r.phd().name(), InfoCommand.bytes(r.kvBytes()), r.test(), mean(ts), stddev(ts), bandwidth(r));
+            out.printf(Locale.ROOT, "| %s | %s | %s | CPU | %d |%s %d | %s | %s | %s | %.2f ± %.2f | %s |", fileName, InfoCommand.bytes(fileSize),
+                    paramsText, threads, batched ? " " + batch + " |" : "", r.phd().k(), r.phd().name(), InfoCommand.bytes(r.kvBytes()), r.test(),
+                    mean(ts), stddev(ts), bandwidth(r));
             if (probed && r.probeGBps() != null) {
                 double[] f = r.fractionOfProbe();
                 out.printf(Locale.ROOT, " %.1f ± %.1f | %.0f ± %.0f %% |", mean(r.probeGBps()), stddev(r.probeGBps()), 100 * mean(f), 100 * stddev(f));
@@ -66,7 +73,7 @@ final class BenchReport {
     }
 
     void csv(PrintWriter out, List<BenchCommand.Row> rows) {
-        out.println("model_filename,model_size,model_n_params,n_threads,phd_k,phd_variant,kv_bytes,test,n_prompt,n_gen,avg_ts,stddev_ts,weights_gbps,"
+        out.println("model_filename,model_size,model_n_params,n_threads,n_batch,phd_k,phd_variant,kv_bytes,test,n_prompt,n_gen,avg_ts,stddev_ts,weights_gbps,"
                 + "read_gbps,weights_of_read");
         for (BenchCommand.Row r : rows) {
             double[] ts = r.rates();
@@ -75,7 +82,7 @@ final class BenchReport {
                 read = String.format(Locale.ROOT, "%.2f", mean(r.probeGBps()));
                 fraction = String.format(Locale.ROOT, "%.4f", mean(r.fractionOfProbe()));
             }
-            out.printf(Locale.ROOT, "%s,%d,%d,%d,%d,%s,%d,%s,%d,%d,%.4f,%.4f,%s,%s,%s%n", csvField(fileName), fileSize, params, threads, r.phd().k(),
+            out.printf(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%d,%s,%d,%d,%.4f,%.4f,%s,%s,%s%n", csvField(fileName), fileSize, params, threads, batch, r.phd().k(),
                     r.phd().name(), r.kvBytes(), r.test(), r.nPrompt(), r.nGen(), mean(ts), stddev(ts), bandwidth(r), read, fraction);
         }
     }
@@ -98,6 +105,7 @@ final class BenchReport {
             b.append(", \"model_n_params\": ").append(params);
             b.append(", \"backends\": \"CPU\"");
             b.append(", \"n_threads\": ").append(threads);
+            b.append(", \"n_batch\": ").append(batch);
             b.append(", \"n_prompt\": ").append(r.nPrompt());
             b.append(", \"n_gen\": ").append(r.nGen());
             b.append(String.format(Locale.ROOT, ", \"avg_ns\": %d, \"stddev_ns\": %d", Math.round(mean(ns)), Math.round(stddev(ns))));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import phd4j.Model;
+import phd4j.Session;
 import phd4j.phd.PhdConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,17 +59,17 @@ final class SweepCommand implements Callable<Integer> {
         List<Point> points = new ArrayList<>();
         List<PhdConfig.Variant> variants = List.of(PhdConfig.Variant.PHD, PhdConfig.Variant.SWA, PhdConfig.Variant.CSWA);
         try (Model model = Model.load(common.model(), common.threads)) { // JIT warm-up before the first timed point
-            BenchCommand.timeRuns(model, Math.min(nPrompt, 64), 0, 1, 0, null, err);
-            BenchCommand.timeRuns(model, 0, nGen, 1, 0, null, err);
+            BenchCommand.timeRuns(model, Math.min(nPrompt, 64), 0, Session.DEFAULT_PROMPT_BATCH, 1, 0, null, err);
+            BenchCommand.timeRuns(model, 0, nGen, Session.DEFAULT_PROMPT_BATCH, 1, 0, null, err);
         }
         for (PhdConfig.Variant v : variants) {
             for (int k : ks) {
                 PhdConfig phd = new PhdConfig(k, v, v == PhdConfig.Variant.PHD ? 0 : window, v == PhdConfig.Variant.CSWA ? chunk : 0);
                 try (Model model = Model.load(common.model(), common.threads, phd)) {
-                    double[] tg = BenchCommand.timeRuns(model, 0, nGen, repetitions, 0, null, err).seconds();
+                    double[] tg = BenchCommand.timeRuns(model, 0, nGen, Session.DEFAULT_PROMPT_BATCH, repetitions, 0, null, err).seconds();
                     points.add(point(v, k, "decode ms/token", tg, nGen));
                     if (nPrompt > 0) {
-                        double[] pp = BenchCommand.timeRuns(model, nPrompt, 0, repetitions, 0, null, err).seconds();
+                        double[] pp = BenchCommand.timeRuns(model, nPrompt, 0, Session.DEFAULT_PROMPT_BATCH, repetitions, 0, null, err).seconds();
                         points.add(point(v, k, "prefill ms", pp, 1));
                     }
                 }

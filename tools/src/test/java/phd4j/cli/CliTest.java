@@ -185,7 +185,7 @@ class CliTest {
         assertEquals(4, rows.size(), "pp and tg for K=1 and K=3");
         for (Object o : rows) {
             Map<String, Object> m = (Map<String, Object>) o;
-            for (String key : List.of("model_filename", "model_type", "model_size", "model_n_params", "n_threads", "n_prompt", "n_gen",
+            for (String key : List.of("model_filename", "model_type", "model_size", "model_n_params", "n_threads", "n_batch", "n_prompt", "n_gen",
                     "avg_ns", "stddev_ns", "avg_ts", "stddev_ts", "samples_ts", "phd_k", "phd_variant", "kv_bytes")) {
                 assertTrue(m.containsKey(key), key + " missing in " + m);
             }
@@ -193,9 +193,28 @@ class CliTest {
             assertTrue(((Number) m.get("avg_ts")).doubleValue() > 0);
         }
         assertEquals(3.0, ((Map<String, Object>) rows.get(3)).get("phd_k"));
+        assertEquals(128.0, ((Map<String, Object>) rows.get(0)).get("n_batch"));
         assertEquals(2, phd("bench", "-m", stories(), "-o", "xml").status());
+        assertEquals(2, phd("bench", "-m", stories(), "-b", "0").status());
         assertEquals(2, phd("bench", "-m", stories(), "-r", "0").status());
         assertEquals(2, phd("bench", "-m", stories(), "--warmup", "-1").status());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void benchBatchSizeIsReportedAsLlamaBenchDoes() {
+        Result json = phd("bench", "-m", stories(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--warmup", "0", "-b", "3", "-o", "json");
+        assertEquals(0, json.status(), json.err());
+        assertEquals(3.0, ((Map<String, Object>) ((List<Object>) Json.parse(json.out())).get(0)).get("n_batch"));
+        Result md = phd("bench", "-m", stories(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--warmup", "0", "-b", "3");
+        assertEquals(0, md.status(), md.err());
+        List<String> lines = md.out().lines().toList();
+        assertTrue(lines.get(0).contains("| threads | n_batch | K |"), md.out());
+        assertTrue(lines.get(2).contains("| 1 | 3 | 1 |"), md.out());
+        Result plain = phd("bench", "-m", stories(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--warmup", "0");
+        assertFalse(plain.out().contains("n_batch"), "the default batch size is not a column: " + plain.out());
+        Result csv = phd("bench", "-m", stories(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--warmup", "0", "-b", "5", "-o", "csv");
+        assertTrue(csv.out().lines().toList().get(1).startsWith("stories260K.gguf,") && csv.out().contains(",1,5,1,vanilla,"), csv.out());
     }
 
     @Test
