@@ -193,7 +193,7 @@ class CliTest {
             assertTrue(((Number) m.get("avg_ts")).doubleValue() > 0);
         }
         assertEquals(3.0, ((Map<String, Object>) rows.get(3)).get("phd_k"));
-        assertEquals(128.0, ((Map<String, Object>) rows.get(0)).get("n_batch"));
+        assertEquals(512.0, ((Map<String, Object>) rows.get(0)).get("n_batch"));
         assertEquals(2, phd("bench", "-m", stories(), "-o", "xml").status());
         assertEquals(2, phd("bench", "-m", stories(), "-b", "0").status());
         assertEquals(2, phd("bench", "-m", stories(), "-r", "0").status());
