@@ -138,9 +138,10 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * As {@link #newSession(int, int)}, evaluating prompts in forward passes of at most
-     * {@code promptBatch} token rows (llama.cpp's n_batch; at least K are taken, all copies of a
-     * position go in one pass). Larger batches reuse each weight block for more rows.
+     * As {@link #newSession(int, int)}, evaluating prompts in forward passes of {@code promptBatch}
+     * tokens (llama.cpp's n_batch): each pass holds that many rows plus the hidden copies a
+     * prefill adds ({@link PhdConfig#maxPositionsWithCopies} positions' K - 1 each); all copies of a
+     * position go in one pass. Larger passes reuse each weight block for more rows.
      */
     public Session newSession(int contextLength, int keep, int promptBatch) {
         if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, is " + contextLength);

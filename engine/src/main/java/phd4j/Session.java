@@ -47,7 +47,10 @@ public final class Session implements AutoCloseable {
     Session(Model model, int contextLength, int keep, int promptBatch) {
         this.model = model;
         this.phd = model.phd();
-        this.maxBatch = Math.max(promptBatch, phd.k());
+        // room for the hidden copies a prefill adds (CSWA-3-16-32: 64 rows), so that a prompt of
+        // promptBatch tokens runs in one pass, as a vanilla one does, not in a second pass of its own
+        int copies = Math.min(promptBatch, phd.maxPositionsWithCopies(model.config().layers()));
+        this.maxBatch = Math.max(promptBatch + (phd.k() - 1) * copies, phd.k());
         this.forward = new Forward(model.config(), model.weights(), phd, model.pool(), contextLength, keep, maxBatch);
         this.vocab = model.config().vocabSize();
         this.tokens = new int[maxBatch];

@@ -109,7 +109,7 @@ public record PhdConfig(int k, Variant variant, int window, int chunk) {
      */
     public int[] hiddenCone(int start, int length, int layers) {
         int[] from = new int[layers];
-        int reach = k == 1 || variant == Variant.PHD ? 0 : (window + k - 2) / (k - 1);
+        int reach = reach();
         int full = start + length - 1; // the first position layer l computes in full: at the top, the logits' one
         for (int l = layers - 1; l >= 0; l--) {
             int seen = Math.max(full - reach, variant == Variant.CSWA ? full / chunk * chunk : 0);
@@ -117,5 +117,22 @@ public record PhdConfig(int k, Variant variant, int window, int chunk) {
             full = from[l];
         }
         return from;
+    }
+
+    /** R: how many earlier positions' hidden tokens a hidden copy can see (rule 3), 0 for PHD and K = 1. */
+    private int reach() {
+        return k == 1 || variant == Variant.PHD ? 0 : (window + k - 2) / (k - 1);
+    }
+
+    /**
+     * The most positions whose hidden copies a prompt evaluation through {@link #hiddenCone}
+     * computes, however long the prompt: 0 for K = 1, 1 for PHD, R x layers + 1 for SWA, and no
+     * more than C for CSWA.
+     */
+    public int maxPositionsWithCopies(int layers) {
+        if (k == 1) return 0;
+        long cone = (long) reach() * layers + 1;
+        if (variant == Variant.CSWA) cone = Math.min(cone, chunk);
+        return (int) Math.min(cone, Integer.MAX_VALUE);
     }
 }

@@ -3,6 +3,7 @@ package phd4j.phd;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +83,24 @@ class PhdConfigTest {
                 "the top layer reaches 17, 18 from 19; 18, 19 are kept for position 20");
         assertArrayEquals(new int[] {16, 17, 18}, new PhdConfig(3, PhdConfig.Variant.CSWA, 2, 8).hiddenCone(0, 20, 3),
                 "W 2: one position further back per layer");
+    }
+
+    @Test
+    void aPrefillComputesCopiesOfABoundedNumberOfPositions() {
+        assertEquals(0, PhdConfig.VANILLA.maxPositionsWithCopies(22));
+        assertEquals(1, new PhdConfig(3, PhdConfig.Variant.PHD, 0, 0).maxPositionsWithCopies(22));
+        assertEquals(22 * 8 + 1, new PhdConfig(3, PhdConfig.Variant.SWA, 16, 0).maxPositionsWithCopies(22));
+        assertEquals(32, new PhdConfig(3, PhdConfig.Variant.CSWA, 16, 32).maxPositionsWithCopies(22), "the chunk");
+        assertEquals(2 * 2 + 1, new PhdConfig(16, PhdConfig.Variant.CSWA, 16, 32).maxPositionsWithCopies(2), "the cone, inside a chunk");
+        // the bound holds for every prompt: the cone's first layer starts no earlier
+        for (PhdConfig c : new PhdConfig[] {new PhdConfig(3, PhdConfig.Variant.SWA, 4, 0), new PhdConfig(2, PhdConfig.Variant.CSWA, 3, 5)}) {
+            for (int start = 0; start < 12; start += 5) {
+                for (int length = 1; length < 40; length++) {
+                    int copies = start + length - c.hiddenCone(start, length, 3)[0];
+                    assertTrue(copies <= c.maxPositionsWithCopies(3), c + " from " + start + ", " + length + " tokens: " + copies);
+                }
+            }
+        }
     }
 
     @Test
