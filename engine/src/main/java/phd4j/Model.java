@@ -145,7 +145,9 @@ public final class Model implements AutoCloseable {
      */
     public Session newSession(int contextLength, int keep, int promptBatch) {
         if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, is " + contextLength);
-        if (promptBatch < 1) throw new IllegalArgumentException("prompt batch must be >= 1 row, is " + promptBatch);
+        if (promptBatch < 1 || promptBatch > Session.MAX_PROMPT_BATCH) {
+            throw new IllegalArgumentException("prompt batch must be 1 to " + Session.MAX_PROMPT_BATCH + " tokens, is " + promptBatch);
+        }
         return new Session(this, contextLength, keep, promptBatch);
     }
 

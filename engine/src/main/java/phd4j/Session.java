@@ -26,6 +26,8 @@ public final class Session implements AutoCloseable {
      * with it: about 50 MB for 1.1b. {@code -Dphd4j.promptBatch=N} changes the default.
      */
     public static final int DEFAULT_PROMPT_BATCH = Integer.getInteger("phd4j.promptBatch", 512);
+    /** The largest prompt batch: a pass's mask is rows x rows booleans. */
+    public static final int MAX_PROMPT_BATCH = 4096;
     /** Sink entries kept when the ring is full, unless the caller says otherwise (StreamingLLM uses 4). */
     public static final int DEFAULT_KEEP = 4;
 
@@ -48,9 +50,10 @@ public final class Session implements AutoCloseable {
         this.model = model;
         this.phd = model.phd();
         // room for the hidden copies a prefill adds (CSWA-3-16-32: 64 rows), so that a prompt of
-        // promptBatch tokens runs in one pass, as a vanilla one does, not in a second pass of its own
-        int copies = Math.min(promptBatch, phd.maxPositionsWithCopies(model.config().layers()));
-        this.maxBatch = Math.max(promptBatch + (phd.k() - 1) * copies, phd.k());
+        // promptBatch tokens runs in one pass, as a vanilla one does, not in a second pass of its
+        // own; at most promptBatch rows of room (large K with a wide SWA cone takes more passes)
+        long room = (long) (phd.k() - 1) * Math.min(promptBatch, phd.maxPositionsWithCopies(model.config().layers()));
+        this.maxBatch = (int) Math.max(promptBatch + Math.min(room, promptBatch), phd.k());
         this.forward = new Forward(model.config(), model.weights(), phd, model.pool(), contextLength, keep, maxBatch);
         this.vocab = model.config().vocabSize();
         this.tokens = new int[maxBatch];
@@ -143,7 +146,12 @@ public final class Session implements AutoCloseable {
     }
 
     private void flush(int rows, int nLogits, int[] outIndex, float[][] out, int[] hiddenCone) {
-        if (logits.length < nLogits * vocab) logits = new float[nLogits * vocab];
+        if (logits.length < (long) nLogits * vocab) {
+            if ((long) nLogits * vocab > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(nLogits + " positions' logits of " + vocab + " entries exceed an array: open the session with a smaller prompt batch");
+            }
+            logits = new float[nLogits * vocab];
+        }
         forward.run(tokens, positions, copies, rows, logitRows, nLogits, logits, hiddenCone);
         position = positions[rows - 1] + 1;
         for (int j = 0; j < nLogits; j++) out[outIndex[j]] = Arrays.copyOfRange(logits, j * vocab, (j + 1) * vocab);

@@ -144,6 +144,7 @@ class PhdEngineVsReferenceTest {
             double[][] expect = gqaRef.logits(set, prompt);
             try (Model model = Model.load(gqaFile, 2, config(set))) {
                 assertThrows(IllegalArgumentException.class, () -> model.newSession(64, 4, 0), "a prompt batch of 0 rows");
+                assertThrows(IllegalArgumentException.class, () -> model.newSession(64, 4, Session.MAX_PROMPT_BATCH + 1), "too large a batch");
                 for (int batch : new int[] {1, 4, 7, 16, 40}) {
                     String name = set + " batch " + batch;
                     try (Session s = model.newSession(64, 4, batch)) {
