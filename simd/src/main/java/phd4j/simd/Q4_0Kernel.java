@@ -442,15 +442,13 @@ public final class Q4_0Kernel extends RowDotKernel {
         FloatVector lo0 = FloatVector.zero(F), hi0 = lo0, lo1 = lo0, hi1 = lo0;
         long b0 = row0, b1 = row1;
         for (int i = x0; i < x0 + cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
-            IntVector t0 = table(FloatVector.broadcast(F, Lanes.half(w, b0)));
-            IntVector t1 = table(FloatVector.broadcast(F, Lanes.half(w, b1)));
-            IntVector q0 = (IntVector) Lanes.bytes(w, b0 + QS).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-            IntVector q1 = (IntVector) Lanes.bytes(w, b1 + QS).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+            FloatVector d0 = FloatVector.broadcast(F, Lanes.half(w, b0)), d1 = FloatVector.broadcast(F, Lanes.half(w, b1));
+            IntVector t0 = table(d0), t1 = table(d1);
             FloatVector xlo = FloatVector.fromArray(F, x, i), xhi = FloatVector.fromArray(F, x, i + 16);
-            lo0 = q0.selectFrom(t0).reinterpretAsFloats().fma(xlo, lo0);
-            hi0 = q0.lanewise(VectorOperators.LSHR, 4).selectFrom(t0).reinterpretAsFloats().fma(xhi, hi0);
-            lo1 = q1.selectFrom(t1).reinterpretAsFloats().fma(xlo, lo1);
-            hi1 = q1.lanewise(VectorOperators.LSHR, 4).selectFrom(t1).reinterpretAsFloats().fma(xhi, hi1);
+            lo0 = weights(w, b0, 0, d0, t0).fma(xlo, lo0);
+            hi0 = weights(w, b0, 16, d0, t0).fma(xhi, hi0);
+            lo1 = weights(w, b1, 0, d1, t1).fma(xlo, lo1);
+            hi1 = weights(w, b1, 16, d1, t1).fma(xhi, hi1);
         }
         sums[0] = lo0.add(hi0).reduceLanes(VectorOperators.ADD);
         sums[1] = lo1.add(hi1).reduceLanes(VectorOperators.ADD);
