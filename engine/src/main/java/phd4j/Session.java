@@ -18,9 +18,10 @@ import phd4j.tokenizer.Tokenizer;
  */
 public final class Session implements AutoCloseable {
     /**
-     * Rows per forward pass while evaluating a prompt, unless the session is opened with another
-     * size (llama.cpp's n_ubatch is 512 too): each pass reads, and for quantized types
-     * dequantizes, every weight block once, so larger passes pay that less often. 1.1b Q8_0 pp512,
+     * Prompt tokens per forward pass (each pass also has room for their hidden copies), unless
+     * the session is opened with another size (llama.cpp's n_ubatch is 512 too): each pass reads,
+     * and for quantized types dequantizes, every weight block once, so larger passes pay that
+     * less often. 1.1b Q8_0 pp512,
      * 2 threads: 128 rows 73.0 / 72.8 t/s, 256 rows 79.5 / 76.4, 512 rows 83.4 / 80.6 (110m F32:
      * 32 rows 2.02 s, 128 rows 1.59 s, 512 rows 1.56 s on one thread). The activation buffers grow
      * with it: about 50 MB for 1.1b. {@code -Dphd4j.promptBatch=N} changes the default.

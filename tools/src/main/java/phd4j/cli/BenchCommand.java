@@ -36,7 +36,7 @@ final class BenchCommand implements Callable<Integer> {
     int nGen;
 
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
-            description = "rows per forward pass while evaluating a prompt, llama.cpp's n_batch (default: ${DEFAULT-VALUE})")
+            description = "prompt tokens per forward pass (plus their hidden copies), llama.cpp's n_batch (default: ${DEFAULT-VALUE})")
     int batch = Session.DEFAULT_PROMPT_BATCH;
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5", description = "runs per test after a warm-up (default: ${DEFAULT-VALUE})")
@@ -85,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (nPrompt < 0 || nGen < 0 || nPrompt + nGen == 0) throw common.bad("-p and -n must be >= 0, not both 0");
         if (repetitions < 1) throw common.bad("-r must be >= 1, got " + repetitions);
-        if (batch < 1) throw common.bad("-b must be >= 1, got " + batch);
+        if (batch < 1 || batch > Session.MAX_PROMPT_BATCH) throw common.bad("-b must be 1 to " + Session.MAX_PROMPT_BATCH + ", got " + batch);
         if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) throw common.bad("--warmup must be 0 to 3600 seconds, got " + warmupSeconds);
         if (!List.of("md", "csv", "json").contains(output)) throw common.bad("-o must be md, csv or json, got '" + output + "'");
         List<PhdConfig> imposed = phdOptions.configs();
@@ -146,8 +146,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Seconds of each of {@code runs} runs, each on a fresh session: evaluating a prompt of
-     * {@code prompt} random tokens (variant-minimal prefill, in forward passes of at most
-     * {@code batch} rows), or else {@code gen} single-token
+     * {@code prompt} random tokens (variant-minimal prefill, in forward passes of {@code batch}
+     * tokens), or else {@code gen} single-token
      * decode steps. Before them, warm-up runs for at least {@code warmupSeconds} (at least one).
      * Progress lines go to err. With a {@code bandwidth} probe, probeGBps[i] is the mean of the
      * read bandwidth measured just before and just after run i (else null).

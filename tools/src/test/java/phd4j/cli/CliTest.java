@@ -196,6 +196,7 @@ class CliTest {
         assertEquals(512.0, ((Map<String, Object>) rows.get(0)).get("n_batch"));
         assertEquals(2, phd("bench", "-m", stories(), "-o", "xml").status());
         assertEquals(2, phd("bench", "-m", stories(), "-b", "0").status());
+        assertEquals(2, phd("bench", "-m", stories(), "-b", "4097").status());
         assertEquals(2, phd("bench", "-m", stories(), "-r", "0").status());
         assertEquals(2, phd("bench", "-m", stories(), "--warmup", "-1").status());
     }
