@@ -24,7 +24,7 @@ final class ByteLevelBpeTokenizer extends BaseTokenizer {
     private ByteLevelBpeTokenizer(VocabSpec spec, PreTokenizer pre) {
         super(new Vocab(spec, new Vocab.Defaults(11, 11, -1, false, pre.addBos(), false)));
         this.pre = pre;
-        if (spec.merges == null) throw new IllegalArgumentException("missing tokenizer.ggml.merges for a gpt2 tokenizer");
+        if (spec.merges == null) throw new IllegalArgumentException("tokenizer.ggml.merges: missing, and a gpt2 tokenizer needs them");
         ranks = HashMap.newHashMap(spec.merges.length);
         for (int i = 0; i < spec.merges.length; i++) {
             String merge = spec.merges[i];

@@ -1,20 +1,25 @@
 package phd4j.tokenizer;
 
-import static phd4j.tokenizer.CodepointFlags.LETTER;
 import static phd4j.tokenizer.CodepointFlags.NUMBER;
 import static phd4j.tokenizer.CodepointFlags.WHITESPACE;
 
 /**
  * Llama-3's pre-tokenizer, {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
  * ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+}, and Qwen2's, the same with {@code \p{N}}
- * (one digit per piece), as llama.cpp's hand-written scanners in unicode.cpp evaluate them.
+ * (one digit per piece), and Qwen3.5's, Qwen2's with {@code [\p{L}\p{M}]} for letters (marks stay
+ * in words), as llama.cpp's hand-written scanners in unicode.cpp evaluate them.
  */
 final class Llama3Split implements SplitRule {
     private final int maxDigits;
+    private final int wordFlags;
 
-    /** @param maxDigits 3 for Llama-3, 1 for Qwen2 */
-    Llama3Split(int maxDigits) {
+    /**
+     * @param maxDigits 3 for Llama-3, 1 for Qwen2
+     * @param wordFlags what {@code \p{L}} stands for: LETTER, or LETTER | MARK for Qwen3.5
+     */
+    Llama3Split(int maxDigits, int wordFlags) {
         this.maxDigits = maxDigits;
+        this.wordFlags = wordFlags;
     }
 
     @Override
@@ -40,9 +45,9 @@ final class Llama3Split implements SplitRule {
             }
             // [^\r\n\p{L}\p{N}]?\p{L}+
             if (cp != '\r' && cp != '\n' && (flags & NUMBER) == 0
-                    && ((flags & LETTER) != 0 || (c.flags(pos + 1) & LETTER) != 0)) {
+                    && ((flags & wordFlags) != 0 || (c.flags(pos + 1) & wordFlags) != 0)) {
                 pos++;
-                while ((c.flags(pos) & LETTER) != 0) pos++;
+                while ((c.flags(pos) & wordFlags) != 0) pos++;
                 c.cut(pos);
                 continue;
             }
@@ -57,9 +62,9 @@ final class Llama3Split implements SplitRule {
             }
             // ' ?[^\s\p{L}\p{N}]+[\r\n]*' (llama.cpp tests the space's own flags here, not the next's)
             int flags2 = cp == ' ' ? c.flags(pos + 1) : flags;
-            if ((flags2 & (WHITESPACE | LETTER | NUMBER)) == 0 && flags != 0) {
+            if ((flags2 & (WHITESPACE | wordFlags | NUMBER)) == 0 && flags != 0) {
                 if (cp == ' ') pos++;
-                while (Chunk.isOther(c.flags(pos))) pos++;
+                while (c.flags(pos) != 0 && (c.flags(pos) & (WHITESPACE | wordFlags | NUMBER)) == 0) pos++;
                 while (c.cp(pos) == '\r' || c.cp(pos) == '\n') pos++;
                 c.cut(pos);
                 continue;

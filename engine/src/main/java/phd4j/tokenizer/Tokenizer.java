@@ -1,5 +1,6 @@
 package phd4j.tokenizer;
 
+import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
 
 /**
@@ -12,10 +13,16 @@ public interface Tokenizer {
      * The tokenizer the file's metadata describes: {@code tokenizer.ggml.model} "llama" gives
      * SentencePiece, "gpt2" byte-level BPE (with the pre-tokenizer {@code tokenizer.ggml.pre} names).
      *
-     * @throws IllegalArgumentException for another model type or an unsupported pre-tokenizer
+     * @throws GgufException naming the file and the key, for another model type, an unsupported
+     *     pre-tokenizer or inconsistent tokenizer metadata
      */
     static Tokenizer fromGguf(GgufFile file) {
-        return Tokenizers.of(GgufVocabReader.read(file));
+        VocabSpec spec = GgufVocabReader.read(file);
+        try {
+            return Tokenizers.of(spec);
+        } catch (IllegalArgumentException e) {
+            throw new GgufException(file.path() + ": " + e.getMessage());
+        }
     }
 
     int vocabSize();

@@ -5,12 +5,12 @@ final class Tokenizers {
     private Tokenizers() {}
 
     static Tokenizer of(VocabSpec spec) {
-        if (spec.model == null) throw new IllegalArgumentException("missing tokenizer.ggml.model");
+        if (spec.model == null) throw new IllegalArgumentException("tokenizer.ggml.model: missing");
         return switch (spec.model) {
             case "llama" -> new SentencePieceTokenizer(spec);
             case "gpt2" -> new ByteLevelBpeTokenizer(spec);
-            default -> throw new IllegalArgumentException("unsupported tokenizer: tokenizer.ggml.model = \""
-                    + spec.model + "\" (supported: \"llama\" = SentencePiece, \"gpt2\" = byte-level BPE)");
+            default -> throw new IllegalArgumentException("tokenizer.ggml.model: tokenizer model '" + spec.model
+                    + "' (pre-tokenizer '" + spec.pre + "') is not supported (supported: llama = SentencePiece, gpt2 = byte-level BPE)");
         };
     }
 }

@@ -46,10 +46,15 @@ final class VocabFixtures {
     }
 
     static List<Case> cases(String name) {
+        return cases(name, file(name, ".inp"), file(name, ".out"));
+    }
+
+    /** The cases of one vocabulary: texts from {@code inp}, ids from {@code out}. */
+    static List<Case> cases(String name, Path inp, Path out) {
         try {
-            String raw = Files.readString(file(name, ".inp"), StandardCharsets.UTF_8);
+            String raw = Files.readString(inp, StandardCharsets.UTF_8);
             List<String> texts = VocabTestCases.split(raw);
-            List<String> lines = Files.readAllLines(file(name, ".out"), StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
             if (lines.size() != texts.size()) {
                 throw new IllegalStateException(name + ": " + texts.size() + " texts but " + lines.size() + " id lines");
             }
