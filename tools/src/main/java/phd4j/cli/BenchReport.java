@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import phd4j.Session;
+import phd4j.json.JsonText;
 
 /** Writes {@code phd bench} results as a markdown table, CSV, or llama-bench-compatible JSON. */
 final class BenchReport {
@@ -99,8 +100,8 @@ final class BenchReport {
             for (int j = 0; j < ns.length; j++) ns[j] = r.seconds()[j] * 1e9;
             double[] ts = r.rates();
             StringBuilder b = new StringBuilder("  {");
-            b.append("\"model_filename\": ").append(Json.string(fileName));
-            b.append(", \"model_type\": ").append(Json.string(modelType));
+            b.append("\"model_filename\": ").append(JsonText.quote(fileName));
+            b.append(", \"model_type\": ").append(JsonText.quote(modelType));
             b.append(", \"model_size\": ").append(fileSize);
             b.append(", \"model_n_params\": ").append(params);
             b.append(", \"backends\": \"CPU\"");
@@ -113,10 +114,10 @@ final class BenchReport {
             b.append(", \"samples_ns\": ").append(longs(ns));
             b.append(", \"samples_ts\": ").append(doubles(ts));
             b.append(", \"phd_k\": ").append(r.phd().k());
-            b.append(", \"phd_variant\": ").append(Json.string(r.phd().variant().key));
+            b.append(", \"phd_variant\": ").append(JsonText.quote(r.phd().variant().key));
             b.append(", \"phd_window\": ").append(r.phd().window());
             b.append(", \"phd_chunk\": ").append(r.phd().chunk());
-            b.append(", \"phd_name\": ").append(Json.string(r.phd().name()));
+            b.append(", \"phd_name\": ").append(JsonText.quote(r.phd().name()));
             b.append(", \"kv_bytes\": ").append(r.kvBytes());
             if (r.nGen() > 0) b.append(", \"weights_bytes_per_token\": ").append(r.bytesPerToken()).append(", \"weights_gbps\": ").append(bandwidth(r));
             if (r.probeGBps() != null) {

@@ -11,6 +11,7 @@ import phd4j.gguf.GgufArray;
 import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufTensorInfo;
 import phd4j.gguf.GgufValue;
+import phd4j.json.JsonText;
 import phd4j.model.LlamaConfig;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
@@ -87,7 +88,7 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     private static String scalar(Object o) {
-        if (o instanceof String s) return Json.string(s.length() > 80 ? s.substring(0, 80) + "..." : s);
+        if (o instanceof String s) return JsonText.quote(s.length() > 80 ? s.substring(0, 80) + "..." : s);
         return String.valueOf(o);
     }
 

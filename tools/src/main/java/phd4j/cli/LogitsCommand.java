@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import phd4j.Model;
 import phd4j.Session;
+import phd4j.json.JsonText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,7 +66,7 @@ final class LogitsCommand implements Callable<Integer> {
             int vocab = model.config().vocabSize();
             for (Prompt p : prompts) {
                 int[] tokens = p.text() != null ? model.tokenizer().encode(p.text(), true, false) : p.ids();
-                if (tokens.length == 0) throw new Main.UserException("prompt " + Json.string(p.text()) + " has no tokens");
+                if (tokens.length == 0) throw new Main.UserException("prompt " + JsonText.quote(p.text()) + " has no tokens");
                 for (int t : tokens) {
                     if (t < 0 || t >= vocab) throw common.bad("--ids: token id " + t + " is outside the vocabulary (0.." + (vocab - 1) + ")");
                 }
@@ -90,7 +91,7 @@ final class LogitsCommand implements Callable<Integer> {
                 if (i + 1 < nPredict) next = s.evaluate(new int[] {greedy[i]});
             }
             StringBuilder b = new StringBuilder(logits.length * next.length * 10);
-            b.append("{\"prompt\":").append(Json.string(promptText));
+            b.append("{\"prompt\":").append(JsonText.quote(promptText));
             b.append(",\"n_vocab\":").append(model.config().vocabSize());
             b.append(",\"tokens\":").append(Arrays.toString(tokens).replace(" ", ""));
             b.append(",\"logits\":[");
@@ -99,7 +100,7 @@ final class LogitsCommand implements Callable<Integer> {
                 Json.floats(b, logits[i]);
             }
             b.append("],\"greedy\":").append(Arrays.toString(greedy).replace(" ", ""));
-            b.append(",\"greedy_text\":").append(Json.string(model.tokenizer().decode(greedy)));
+            b.append(",\"greedy_text\":").append(JsonText.quote(model.tokenizer().decode(greedy)));
             return b.append('}').toString();
         }
     }

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import phd4j.data.TokenDataset;
 import phd4j.gguf.GgufFile;
+import phd4j.json.JsonText;
 import phd4j.simd.WorkerPool;
 import phd4j.tokenizer.BpeTrainer;
 import phd4j.tokenizer.Tokenizer;
@@ -156,9 +157,9 @@ final class TrainCommand implements Callable<Integer> {
                 threads, tr.stepsDone() > 0 ? "resumed at step " + tr.stepsDone() : "from scratch");
         if (tr.stepsDone() == 0) {
             StringBuilder b = new StringBuilder("{\"recipe\":{");
-            recipe.resolved().forEach((k, v) -> b.append(b.charAt(b.length() - 1) == '{' ? "" : ",").append(Json.string(k)).append(':').append(Json.string(v)));
+            recipe.resolved().forEach((k, v) -> b.append(b.charAt(b.length() - 1) == '{' ? "" : ",").append(JsonText.quote(k)).append(':').append(JsonText.quote(v)));
             b.append(String.format(Locale.ROOT, "},\"model\":{\"name\":%s,\"phd\":%s,\"params\":%d,\"vocab\":%d,\"flops_per_token\":%.6g,"
-                            + "\"train_tokens\":%d,\"val_tokens\":%d,\"threads\":%d}}", Json.string(recipe.get("name")), Json.string(shape.phd().name()),
+                            + "\"train_tokens\":%d,\"val_tokens\":%d,\"threads\":%d}}", JsonText.quote(recipe.get("name")), JsonText.quote(shape.phd().name()),
                     shape.parameterCount(), shape.vocab(), shape.flopsPerToken(), train.size(), val == null ? 0 : val.size(), threads));
             appendJson(metrics, b.toString());
         }
