@@ -1,6 +1,8 @@
 package phd4j;
 
 import java.nio.file.Path;
+import java.util.Optional;
+import phd4j.chat.ChatTemplate;
 import phd4j.gguf.GgufFile;
 import phd4j.model.LlamaConfig;
 import phd4j.model.LlamaWeights;
@@ -22,6 +24,7 @@ public final class Model implements AutoCloseable {
     private final WorkerPool pool;
     private final PhdConfig phd;
     private final boolean phdOverridden;
+    private Optional<ChatTemplate> chatTemplate; // parsed on first use: a model that is never chatted with needs no valid template
 
     private Model(GgufFile file, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, WorkerPool pool,
                   PhdConfig phd, boolean phdOverridden) {
@@ -76,6 +79,18 @@ public final class Model implements AutoCloseable {
 
     public LlamaConfig config() {
         return config;
+    }
+
+    /**
+     * The chat template of the file's {@code tokenizer.chat_template} key, empty if it has none.
+     *
+     * @throws phd4j.chat.ChatTemplateException if the template does not parse (its line and the error)
+     */
+    public synchronized Optional<ChatTemplate> chatTemplate() {
+        if (chatTemplate == null) {
+            chatTemplate = file.findString("tokenizer.chat_template").map(t -> ChatTemplate.parse(t, file.path() + ": tokenizer.chat_template"));
+        }
+        return chatTemplate;
     }
 
     public Tokenizer tokenizer() {

@@ -3,6 +3,8 @@ package phd4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Arrays;
+import phd4j.chat.ChatMessage;
+import phd4j.chat.ChatTemplate;
 import phd4j.model.Forward;
 import phd4j.phd.PhdConfig;
 import phd4j.sample.Sampler;
@@ -46,6 +48,7 @@ public final class Session implements AutoCloseable {
     private final int[] tokens, positions, copies, logitRows;
     private float[] logits = new float[0]; // [rows with logits][vocab], grown as a batch needs: one row but for evaluateAll
     private int position;              // tokens seen so far = the next position
+    private String chatText;           // the rendered conversation whose tokens the caches hold, null unless chat() filled them
 
     Session(Model model, int contextLength, int keep, int promptBatch) {
         this.model = model;
@@ -86,6 +89,7 @@ public final class Session implements AutoCloseable {
     /** Forgets everything evaluated so far; the caches are reused. */
     public void reset() {
         position = 0;
+        chatText = null;
         forward.clear();
     }
 
@@ -94,6 +98,7 @@ public final class Session implements AutoCloseable {
      * every one of them: result[i] follows tokens[i]. Computes the hidden copies of every position.
      */
     public float[][] evaluateAll(int[] tokens) {
+        chatText = null;
         float[][] out = new float[tokens.length][];
         run(tokens, null, out);
         return out;
@@ -107,6 +112,7 @@ public final class Session implements AutoCloseable {
      */
     public float[] evaluate(int[] tokens) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to evaluate");
+        chatText = null;
         float[][] out = new float[1][];
         run(tokens, phd.hiddenCone(position, tokens.length, model.config().layers()), out);
         return out[0];
@@ -169,6 +175,59 @@ public final class Session implements AutoCloseable {
      * does not fit in the remaining context.
      */
     public GenerationResult generate(int[] prompt, GenerationParams params, TokenListener listener) {
+        chatText = null;
+        return continueWith(prompt, params, listener);
+    }
+
+    /**
+     * Continues a conversation in the model's chat template ({@code tokenizer.chat_template}):
+     * see {@link #chat(ChatTemplate, List, GenerationParams, TokenListener)}.
+     *
+     * @throws IllegalStateException if the model has no chat template
+     */
+    public GenerationResult chat(List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
+        return chat(model.chatTemplate().orElseThrow(() -> new IllegalStateException(
+                model.file().path() + ": the model has no tokenizer.chat_template (give a template)")), messages, params, listener);
+    }
+
+    /**
+     * Renders the conversation with the generation prompt and generates the assistant's reply,
+     * stopping at the template's end-of-turn token (an end-of-generation token of the vocabulary).
+     * The caches keep the conversation: when {@code messages} continues the one this session last
+     * answered (the earlier messages and that reply, as returned), only the new text is evaluated,
+     * and this goes on past the context (the ring keeps the first tokens and the newest). Any other
+     * list starts over from an empty cache, and must then fit in the context.
+     *
+     * @throws phd4j.chat.ChatTemplateException if the template fails to render the messages
+     * @throws IllegalArgumentException if the text to evaluate does not fit in the context
+     */
+    public GenerationResult chat(ChatTemplate template, List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
+        Tokenizer tok = model.tokenizer();
+        String rendered = template.render(messages, true, tokenText(tok.bos()), tokenText(tok.eos()));
+        int[] input = null;
+        if (chatText != null && rendered.startsWith(chatText) && rendered.length() > chatText.length()) {
+            input = tok.encode(rendered.substring(chatText.length()), false, true);
+        }
+        if (input == null || input.length == 0) {
+            reset();
+            // a template that writes BOS itself gets no second one
+            boolean bos = tok.addBos() && !(tok.bos() >= 0 && rendered.startsWith(tokenText(tok.bos())));
+            input = tok.encode(rendered, bos, true);
+        }
+        if (input.length > contextLength()) {
+            throw new IllegalArgumentException("the conversation needs " + input.length + " new tokens, more than the context of " + contextLength());
+        }
+        GenerationResult r = continueWith(input, params, listener);
+        // the reply's tokens that went through the model: all but a last one sampled and returned at a stop
+        chatText = rendered + tok.decode(Arrays.copyOf(r.tokens(), r.decodedTokens()));
+        return r;
+    }
+
+    private String tokenText(int token) {
+        return token >= 0 ? model.tokenizer().tokenText(token) : "";
+    }
+
+    private GenerationResult continueWith(int[] prompt, GenerationParams params, TokenListener listener) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
         if (prompt.length > contextLength()) {
             throw new IllegalArgumentException("the prompt is " + prompt.length + " tokens, longer than the context of " + contextLength());

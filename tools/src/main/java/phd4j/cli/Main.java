@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "phd", mixinStandardHelpOptions = true, version = "phd4j 0.1.0",
         description = "Runs Llama and PHD-Transformer models from GGUF files.",
         subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InfoCommand.class, BenchCommand.class, SweepCommand.class,
-                QuantizeCommand.class, SynthCommand.class, TrainTokenizerCommand.class, TrainCommand.class, TrainPlotCommand.class, PerplexityCommand.class})
+                QuantizeCommand.class, SynthCommand.class, ChatCommand.class, TemplateCommand.class, TrainTokenizerCommand.class, TrainCommand.class, TrainPlotCommand.class, PerplexityCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -70,7 +70,7 @@ public final class Main implements Runnable {
         String name = line.getCommandSpec().qualifiedName();
         boolean userError = e instanceof UserException || e instanceof phd4j.gguf.GgufException
                 || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
-                || e instanceof IllegalArgumentException;
+                || e instanceof IllegalArgumentException || e instanceof phd4j.chat.ChatTemplateException;
         if (userError && !VerboseOption.verbose) {
             err.println(name + ": " + message(e));
         } else {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin PhdOptions phdOptions;
+    @Mixin SamplerOptions samplerOptions;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "PROMPT", description = "the prompt")
     String prompt;
@@ -39,30 +40,6 @@ final class RunCommand implements Callable<Integer> {
             description = "when the context is full, keep the first N tokens and overwrite the oldest others (default: 4, at most CTX-1)")
     Integer keepOption;
 
-    @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8", description = "temperature; 0 is greedy (default: ${DEFAULT-VALUE})")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "top-k; 0 disables (default: ${DEFAULT-VALUE})")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "top-p; 1 disables (default: ${DEFAULT-VALUE})")
-    float topP;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05", description = "min-p; 0 disables (default: ${DEFAULT-VALUE})")
-    float minP;
-
-    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0", description = "repetition penalty; 1 disables (default: ${DEFAULT-VALUE})")
-    float repeatPenalty;
-
-    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64", description = "tokens the penalty looks back over (default: ${DEFAULT-VALUE})")
-    int repeatLastN;
-
-    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "random seed (default: a new one each run, printed on stderr)")
-    Long seed;
-
-    @Option(names = "--ignore-eos", description = "keep generating after an end-of-text token")
-    boolean ignoreEos;
-
     @Option(names = "--no-display-prompt", description = "print only the generated text, not the prompt before it")
     boolean noDisplayPrompt;
 
@@ -72,13 +49,7 @@ final class RunCommand implements Callable<Integer> {
         if (nPredict < -1) throw common.bad("-n must be -1 or >= 0, got " + nPredict);
         if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         phd4j.phd.PhdConfig phd = phdOptions.config();
-        long actualSeed = seed != null ? seed : System.nanoTime();
-        SamplerParams sampler;
-        try {
-            sampler = new SamplerParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, actualSeed);
-        } catch (IllegalArgumentException e) {
-            throw common.bad(e.getMessage());
-        }
+        SamplerParams sampler = samplerOptions.params(common);
         PrintWriter err = common.spec.commandLine().getErr();
         PrintWriter out = common.spec.commandLine().getOut();
 
@@ -94,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new Main.UserException("the prompt is " + tokens.length + " tokens, longer than the context of " + ctx + " (-c)");
             }
             GenerationParams params = new GenerationParams(Math.max(nPredict, 0), sampler,
-                    java.util.List.of(), java.util.List.of(), ignoreEos);
+                    java.util.List.of(), java.util.List.of(), samplerOptions.ignoreEos);
             GenerationResult r;
             if (!noDisplayPrompt) {
                 out.print(text);
@@ -113,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
                 err.println("note: more tokens than the context of " + ctx + ": the oldest (but the first " + keep + ") were dropped from the KV cache");
             }
             // with the timings, after the text: printed before, it lands in the middle of it on a terminal
-            if (seed == null && temperature > 0) err.println("seed:       " + actualSeed + " (--seed repeats this run)");
+            if (samplerOptions.randomSeed()) err.println("seed:       " + samplerOptions.seed() + " (--seed repeats this run)");
             err.printf("load:       %8.1f ms%n", loadNanos / 1e6);
             err.printf("prompt:     %5d tokens %8.1f ms %9.2f t/s%n", r.promptTokens(), r.promptNanos() / 1e6, r.promptTokensPerSecond());
             err.printf("generation: %5d tokens %8.1f ms %9.2f t/s (%d threads, %s)%n", r.decodedTokens(), r.decodeNanos() / 1e6,
