@@ -1,6 +1,7 @@
 package phd4j.tokenizer;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /** What both tokenizers share: the vocabulary, the rendered pieces, decoding and the special ids. */
 abstract class BaseTokenizer implements Tokenizer {
@@ -18,6 +19,25 @@ abstract class BaseTokenizer implements Tokenizer {
 
     /** The bytes of a token that is not control/unknown, as llama.cpp's token_to_piece builds them. */
     abstract byte[] renderPiece(int token);
+
+    /**
+     * The piece of a vocabulary that writes spaces as '▁' (SentencePiece, gemma4): user-defined
+     * tokens as written, normal ones with '▁' back to ' ', byte tokens as their byte, others empty.
+     */
+    final byte[] spacedPiece(int token) {
+        String text = vocab.texts[token];
+        if (vocab.has(token, TokenAttr.USER_DEFINED)) return text.getBytes(StandardCharsets.UTF_8);
+        if (vocab.has(token, TokenAttr.NORMAL)) return text.replace(SentencePieceTokenizer.SPACE, " ").getBytes(StandardCharsets.UTF_8);
+        if (vocab.has(token, TokenAttr.BYTE)) return new byte[] {byteTokenValue(token)};
+        return new byte[0]; // unused and undefined tokens render empty
+    }
+
+    /** The id for a role the vocabulary's add-BOS/EOS flags ask for. */
+    final int requireSpecial(SpecialRole role) {
+        int id = vocab.special(role);
+        if (id < 0) throw new IllegalStateException("the vocabulary asks for a " + role + " token but has none");
+        return id;
+    }
 
     /** llama.cpp's byte tokens are written "<0xNN>". */
     final byte byteTokenValue(int token) {

@@ -1,32 +1,50 @@
 package phd4j.tokenizer;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
- * llama.cpp's BPE merge for one pre-tokenized word (already in the byte-level alphabet): start
- * from single characters and keep merging the adjacent pair with the lowest merge rank (ties: the
- * leftmost pair) until no adjacent pair has a rank.
+ * llama.cpp's BPE merge for one pre-tokenized word (in the byte-level alphabet, or raw text for
+ * gemma4): start from single code points and keep merging the adjacent pair with the lowest merge
+ * rank (ties: the leftmost pair) until no adjacent pair has a rank.
  */
 final class BpeMerge {
     private BpeMerge() {}
+
+    /**
+     * {@code tokenizer.ggml.merges} as "left right" -> rank (its position); the first occurrence of
+     * a pair wins, and an entry without a separating space is skipped, as in llama.cpp.
+     */
+    static Map<String, Integer> ranks(String[] merges, String model) {
+        if (merges == null) throw new IllegalArgumentException("tokenizer.ggml.merges: missing, and a " + model + " tokenizer needs them");
+        Map<String, Integer> ranks = HashMap.newHashMap(merges.length);
+        for (int i = 0; i < merges.length; i++) {
+            String merge = merges[i];
+            int space = merge.indexOf(' ', 1); // from 1: a merge may start with a space token
+            if (space >= 0) ranks.putIfAbsent(merge, i);
+        }
+        return ranks;
+    }
 
     private record Bigram(int left, int right, int rank, int length) {}
 
     /** Splits word into its final symbols and hands each to out as [start, end). */
     static void merge(String word, Map<String, Integer> ranks, SymbolSink out) {
-        int n = word.length(); // every byte-level character is one UTF-16 char
+        // symbols are indexed by their first UTF-16 char; a surrogate pair is one symbol of length 2
+        int n = word.length();
         int[] len = new int[n];
         int[] prev = new int[n];
         int[] next = new int[n];
-        for (int i = 0; i < n; i++) {
-            len[i] = 1;
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
+        for (int i = 0, last = -1; i < n; last = i, i += len[i]) {
+            len[i] = Character.charCount(word.codePointAt(i));
+            prev[i] = last;
+            next[i] = -1;
+            if (last >= 0) next[last] = i;
         }
         PriorityQueue<Bigram> queue = new PriorityQueue<>(Math.max(1, n), (a, b) ->
                 a.rank() != b.rank() ? Integer.compare(a.rank(), b.rank()) : Integer.compare(a.left(), b.left()));
-        for (int i = 1; i < n; i++) offer(word, ranks, len, i - 1, i, queue);
+        for (int i = 0; i >= 0 && n > 0 && next[i] >= 0; i = next[i]) offer(word, ranks, len, i, next[i], queue);
 
         while (!queue.isEmpty()) {
             Bigram b = queue.poll();

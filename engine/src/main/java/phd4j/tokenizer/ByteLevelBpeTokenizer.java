@@ -2,7 +2,6 @@ package phd4j.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,13 +23,7 @@ final class ByteLevelBpeTokenizer extends BaseTokenizer {
     private ByteLevelBpeTokenizer(VocabSpec spec, PreTokenizer pre) {
         super(new Vocab(spec, new Vocab.Defaults(11, 11, -1, false, pre.addBos(), false)));
         this.pre = pre;
-        if (spec.merges == null) throw new IllegalArgumentException("tokenizer.ggml.merges: missing, and a gpt2 tokenizer needs them");
-        ranks = HashMap.newHashMap(spec.merges.length);
-        for (int i = 0; i < spec.merges.length; i++) {
-            String merge = spec.merges[i];
-            int space = merge.indexOf(' ', 1); // from 1: a merge may start with a space token
-            if (space >= 0) ranks.putIfAbsent(merge, i);
-        }
+        ranks = BpeMerge.ranks(spec.merges, "gpt2");
     }
 
     @Override
@@ -44,12 +37,6 @@ final class ByteLevelBpeTokenizer extends BaseTokenizer {
         }
         if (addSpecial && vocab.addEos) out.add(requireSpecial(SpecialRole.EOS));
         return out.toArray();
-    }
-
-    private int requireSpecial(SpecialRole role) {
-        int id = vocab.special(role);
-        if (id < 0) throw new IllegalStateException("the vocabulary asks for a " + role + " token but has none");
-        return id;
     }
 
     private void encodeText(String text, IntList out) {

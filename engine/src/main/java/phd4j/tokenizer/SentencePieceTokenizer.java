@@ -1,6 +1,5 @@
 package phd4j.tokenizer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -69,18 +68,8 @@ final class SentencePieceTokenizer extends BaseTokenizer {
         if (segmentStart < text.length()) SpmMerge.encode(vocab, text.substring(segmentStart), out);
     }
 
-    private int requireSpecial(SpecialRole role) {
-        int id = vocab.special(role);
-        if (id < 0) throw new IllegalStateException("the vocabulary asks for a " + role + " token but has none");
-        return id;
-    }
-
     @Override
     byte[] renderPiece(int token) {
-        String text = vocab.texts[token];
-        if (vocab.has(token, TokenAttr.USER_DEFINED)) return text.getBytes(StandardCharsets.UTF_8);
-        if (vocab.has(token, TokenAttr.NORMAL)) return text.replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
-        if (vocab.has(token, TokenAttr.BYTE)) return new byte[] {byteTokenValue(token)};
-        return new byte[0]; // unused and undefined tokens render empty
+        return spacedPiece(token);
     }
 }

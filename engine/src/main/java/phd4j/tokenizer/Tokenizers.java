@@ -9,8 +9,9 @@ final class Tokenizers {
         return switch (spec.model) {
             case "llama" -> new SentencePieceTokenizer(spec);
             case "gpt2" -> new ByteLevelBpeTokenizer(spec);
+            case "gemma4" -> new RawBpeTokenizer(spec);
             default -> throw new IllegalArgumentException("tokenizer.ggml.model: tokenizer model '" + spec.model
-                    + "' (pre-tokenizer '" + spec.pre + "') is not supported (supported: llama = SentencePiece, gpt2 = byte-level BPE)");
+                    + "' (pre-tokenizer '" + spec.pre + "') is not supported (supported: llama = SentencePiece, gpt2 = byte-level BPE, gemma4 = BPE on raw UTF-8)");
         };
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
  * Absent values stay null.
  */
 final class VocabSpec {
-    /** {@code tokenizer.ggml.model}: "llama" (SentencePiece) or "gpt2" (byte-level BPE). */
+    /** {@code tokenizer.ggml.model}: "llama" (SentencePiece), "gpt2" (byte-level BPE) or "gemma4" (BPE on raw UTF-8). */
     String model;
     /** {@code tokenizer.ggml.pre}, BPE only. */
     String pre;

@@ -27,8 +27,7 @@ import phd4j.gguf.GgufFile;
 class LlamaCppVocabTest {
     /** Vocabularies with test vectors that phd4j refuses: tokenizer models it does not implement. */
     static final Set<String> REFUSED = Set.of(
-            "bert-bge",  // WordPiece
-            "gemma-4");  // SPM-style BPE on raw UTF-8
+            "bert-bge"); // WordPiece
 
     static Path models() {
         String src = System.getenv("PHD4J_LLAMACPP_SRC");
@@ -65,6 +64,20 @@ class LlamaCppVocabTest {
     Stream<DynamicTest> everyRefusedVocabularyIsThere() throws IOException {
         List<String> withVectors = vocabFiles(models()).stream().filter(LlamaCppVocabTest::hasVectors).map(LlamaCppVocabTest::name).toList();
         return REFUSED.stream().sorted().map(n -> DynamicTest.dynamicTest(n, () -> assertTrue(withVectors.contains(n), n + " has no test vectors any more")));
+    }
+
+    /** gemma4 writes spaces as '▁' and falls back to byte tokens: decoding gives back every case's text. */
+    @org.junit.jupiter.api.Test
+    void gemma4DecodesWhatItEncodes() {
+        Path file = models().resolve("ggml-vocab-gemma-4.gguf");
+        Assumptions.assumeTrue(hasVectors(file), "no gemma-4 vocabulary with test vectors in " + models());
+        try (GgufFile f = GgufFile.open(file)) {
+            Tokenizer t = Tokenizer.fromGguf(f);
+            assertTrue(t.addBos(), "llama.cpp always adds BOS for gemma4");
+            for (VocabFixtures.Case c : VocabFixtures.cases(name(file), Path.of(file + ".inp"), Path.of(file + ".out"))) {
+                assertEquals(c.text(), t.decode(t.encode(c.text(), false, false)), c::toString);
+            }
+        }
     }
 
     private static void check(Path file) {
