@@ -20,21 +20,22 @@ final class RawBpeTokenizer extends BaseTokenizer {
     private final int[] byteTokens = new int[256];
 
     RawBpeTokenizer(VocabSpec spec) {
-        super(new Vocab(alwaysAddBos(spec), new Vocab.Defaults(-1, -1, -1, false, true, false)));
+        super(new Vocab(spec, new Vocab.Defaults(-1, -1, -1, false, true, false)));
         ranks = BpeMerge.ranks(spec.merges, spec.model);
         for (int b = 0; b < 256; b++) byteTokens[b] = vocab.id(String.format("<0x%02X>", b));
     }
 
-    private static VocabSpec alwaysAddBos(VocabSpec spec) {
-        spec.addBos = true; // llama.cpp overrides a false add_bos_token for gemma4 (its PR 21500)
-        return spec;
+    /** Always: llama.cpp overrides a false add_bos_token for gemma4 (its PR 21500). */
+    @Override
+    public boolean addBos() {
+        return true;
     }
 
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         List<SpecialTokenSplitter.Fragment> fragments = SpecialTokenSplitter.split(vocab, text, parseSpecial);
         IntList out = new IntList();
-        if (addSpecial && vocab.addBos) out.add(requireSpecial(SpecialRole.BOS));
+        if (addSpecial && addBos()) out.add(requireSpecial(SpecialRole.BOS));
         for (SpecialTokenSplitter.Fragment f : fragments) {
             if (f.isToken()) out.add(f.token());
             else encodeText(text.substring(f.start(), f.end()).replace(" ", SentencePieceTokenizer.SPACE), out);
