@@ -1,0 +1,103 @@
+package phd4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import phd4j.Model;
+import phd4j.Session;
+import phd4j.convert.Progress;
+import phd4j.simd.GgmlType;
+import phd4j.synth.Arch;
+import phd4j.synth.ModelShape;
+import phd4j.synth.SyntheticModel;
+import phd4j.testing.Json;
+
+/**
+ * Each architecture against llama.cpp's logits on a small random-weight model of it. The model
+ * is written again here, as {@code phd synth --arch ARCH --dims DIMS --type F32 --seed 7 --ctx 64}
+ * writes it, and its fixture holds what llama.cpp computed on that file: prompt tokens, logits
+ * at every prompt position, greedy ids. scripts/llama-logits/arch-fixtures.sh regenerates the
+ * fixtures (it builds llama.cpp and llama-logits; its table of dims must match this one):
+ * {@code ./phd synth --arch ARCH --dims DIMS --type F32 --seed 7 --ctx 64 -o ARCH.gguf} then
+ * {@code llama-logits -m ARCH.gguf -n 8 -c 64 "Once upon a time" "Hi, 42!" > fixtures/arch/ARCH.jsonl}.
+ * The prompts' tokens must be phd4j's too; the logits are compared at every position and the
+ * greedy ids must be the same.
+ */
+class ArchFixtureTest {
+    static final long SEED = 7;
+    static final int CONTEXT = 64;
+
+    @TempDir Path dir;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            // arch,  dims (dim,layers,heads,kvHeads,ffn,vocab), max |logit diff|
+            "qwen2,   '64,2,4,2,128,320',                        1e-4",
+            "qwen3,   '64,2,4,2,128,320',                        1e-4",
+            "phi3,    '64,2,4,2,128,320',                        1e-4",
+    })
+    void matchesLlamaCpp(String archName, String dims, double tolerance) throws Exception {
+        Path file = dir.resolve(archName + ".gguf");
+        SyntheticModel.write(file, new SyntheticModel.Options(Arch.named(archName), ModelShape.parse(dims), GgmlType.F32, SEED, CONTEXT, null, null),
+                Progress.NONE);
+        List<Map<String, Object>> cases = Json.lines(Path.of(getClass().getResource("/fixtures/arch/" + archName + ".jsonl").toURI()));
+        assertTrue(!cases.isEmpty(), "no cases for " + archName);
+        double worst = 0;
+        int greedyAgree = 0, greedyTotal = 0;
+        try (Model model = Model.load(file, 1)) {
+            assertEquals(archName, model.config().architecture());
+            for (Map<String, Object> c : cases) {
+                String prompt = (String) c.get("prompt");
+                int[] tokens = Json.ints(c.get("tokens"));
+                assertArrayEquals(tokens, model.tokenizer().encode(prompt, true, false), "prompt tokens of '" + prompt + "'");
+                int[] expectGreedy = Json.ints(c.get("greedy"));
+                List<?> expectLogits = (List<?>) c.get("logits");
+                try (Session s = model.newSession(tokens.length + expectGreedy.length)) {
+                    float[][] logits = s.evaluateAll(tokens);
+                    assertEquals(expectLogits.size(), logits.length, "positions");
+                    for (int p = 0; p < logits.length; p++) {
+                        float[] expect = Json.floats(expectLogits.get(p));
+                        double diff = maxAbsDiff(expect, logits[p]);
+                        worst = Math.max(worst, diff);
+                        assertTrue(diff <= tolerance, archName + " '" + prompt + "' position " + p + ": max |diff| " + diff + " > " + tolerance);
+                    }
+                    int[] greedy = greedy(s, logits[logits.length - 1], expectGreedy.length);
+                    for (int i = 0; i < greedy.length && greedy[i] == expectGreedy[i]; i++) greedyAgree++;
+                    greedyTotal += greedy.length;
+                    assertArrayEquals(expectGreedy, greedy, "greedy continuation of '" + prompt + "'");
+                }
+            }
+        }
+        System.out.printf("arch fixture %-7s max |logit diff| %.3g, greedy agreement %d/%d%n", archName, worst, greedyAgree, greedyTotal);
+    }
+
+    private static int[] greedy(Session s, float[] first, int n) {
+        int[] out = new int[n];
+        float[] next = first;
+        for (int i = 0; i < n; i++) {
+            out[i] = argmax(next);
+            if (i + 1 < n) next = s.evaluate(new int[] {out[i]});
+        }
+        return out;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        assertEquals(a.length, b.length, "vocabulary size");
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        return m;
+    }
+}
