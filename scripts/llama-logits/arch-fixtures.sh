@@ -10,10 +10,10 @@ logits=${LLAMA_LOGITS:-$("$root/scripts/llama-logits/build.sh")}
 out=$root/engine/src/test/resources/fixtures/arch
 declare -A dims=(
   [qwen2]=64,2,4,2,128,320
-  [qwen3]=64,2,4,2,128,320
+  [qwen3]=64,2,4,2,128,320,32   # heads wider than dim / heads, as Qwen3's
   [phi3]=64,2,4,2,128,320
-  [gemma2]=64,2,4,2,128,320
-  [gemma3]=32,6,2,1,64,320
+  [gemma2]=64,2,4,2,128,320,24   # heads narrower than dim / heads, as Gemma 2 2B's
+  [gemma3]=32,6,2,1,64,320,32   # 6 layers: the last is the one global layer
 )
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(qwen2 qwen3 phi3 gemma2 gemma3)

@@ -49,7 +49,7 @@ public final class SyntheticModel {
                 throw new IllegalArgumentException("cannot write " + type + " weights (" + Quantizers.SUPPORTED + ")");
             }
             if (context < 1) throw new IllegalArgumentException("context must be >= 1, got " + context);
-            for (int cols : new int[] {shape.dim(), shape.ffn()}) {
+            for (int cols : new int[] {shape.dim(), shape.ffn(), shape.qDim()}) {
                 if (cols % type.blockSize != 0) {
                     throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
                 }
@@ -102,21 +102,21 @@ public final class SyntheticModel {
 
     /** The tensors of the model in the order convert_hf_to_gguf.py writes them; ggml dims are [cols, rows]. */
     private static List<Tensor> tensors(Arch arch, ModelShape s) {
-        int dim = s.dim(), kv = s.kvDim(), hd = s.headDim(), ffn = s.ffn();
+        int dim = s.dim(), q = s.qDim(), kv = s.kvDim(), hd = s.headDim(), ffn = s.ffn();
         List<Tensor> t = new ArrayList<>();
         t.add(new Tensor("token_embd.weight", dim, s.vocab()));
         for (int l = 0; l < s.layers(); l++) {
             String b = "blk." + l + ".";
             t.add(new Tensor(b + "attn_norm.weight", new long[] {dim}, Kind.NORM));
             if (arch == Arch.PHI3) {
-                t.add(new Tensor(b + "attn_qkv.weight", dim, dim + 2L * kv));
+                t.add(new Tensor(b + "attn_qkv.weight", dim, q + 2L * kv));
             } else {
-                t.add(new Tensor(b + "attn_q.weight", dim, dim));
+                t.add(new Tensor(b + "attn_q.weight", dim, q));
                 t.add(new Tensor(b + "attn_k.weight", dim, kv));
                 t.add(new Tensor(b + "attn_v.weight", dim, kv));
             }
             if (arch == Arch.QWEN2) {
-                t.add(new Tensor(b + "attn_q.bias", new long[] {dim}, Kind.BIAS));
+                t.add(new Tensor(b + "attn_q.bias", new long[] {q}, Kind.BIAS));
                 t.add(new Tensor(b + "attn_k.bias", new long[] {kv}, Kind.BIAS));
                 t.add(new Tensor(b + "attn_v.bias", new long[] {kv}, Kind.BIAS));
             }
@@ -124,7 +124,7 @@ public final class SyntheticModel {
                 t.add(new Tensor(b + "attn_q_norm.weight", new long[] {hd}, Kind.NORM));
                 t.add(new Tensor(b + "attn_k_norm.weight", new long[] {hd}, Kind.NORM));
             }
-            t.add(new Tensor(b + "attn_output.weight", dim, dim));
+            t.add(new Tensor(b + "attn_output.weight", q, dim));
             if (arch.gemma()) t.add(new Tensor(b + "post_attention_norm.weight", new long[] {dim}, Kind.NORM));
             t.add(new Tensor(b + "ffn_norm.weight", new long[] {dim}, Kind.NORM));
             if (arch == Arch.PHI3) {
@@ -158,11 +158,11 @@ public final class SyntheticModel {
         m.put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f));
         m.put(a + "rope.freq_base", GgufValue.ofFloat32(10000f));
         m.put(a + "vocab_size", GgufValue.ofUInt32(s.vocab()));
-        if (arch.qkNorm() || arch.gemma()) m.put(a + "attention.key_length", GgufValue.ofUInt32(s.headDim()));
-        if (arch.gemma()) {
+        if (arch.qkNorm() || arch.gemma() || s.qDim() != s.dim()) {
+            m.put(a + "attention.key_length", GgufValue.ofUInt32(s.headDim()));
             m.put(a + "attention.value_length", GgufValue.ofUInt32(s.headDim()));
-            m.put(a + "attention.sliding_window", GgufValue.ofUInt32(WINDOW));
         }
+        if (arch.gemma()) m.put(a + "attention.sliding_window", GgufValue.ofUInt32(WINDOW));
         if (arch == Arch.GEMMA2) {
             m.put(a + "attn_logit_softcapping", GgufValue.ofFloat32(ATTN_SOFTCAP));
             m.put(a + "final_logit_softcapping", GgufValue.ofFloat32(FINAL_SOFTCAP));

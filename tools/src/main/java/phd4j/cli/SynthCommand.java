@@ -26,7 +26,7 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", paramLabel = "NAME", description = "a named shape: " + ModelShape.NAMES)
     String shapeName;
 
-    @Option(names = "--dims", paramLabel = "D,L,H,KV,FFN,V", description = "dim,layers,heads,kvHeads,ffn,vocab")
+    @Option(names = "--dims", paramLabel = "D,L,H,KV,FFN,V[,HD]", description = "dim,layers,heads,kvHeads,ffn,vocab[,head size]; the head size is dim / heads unless given")
     String dims;
 
     @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "llama",
@@ -95,7 +95,7 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     private ModelShape shape() {
-        if ((shapeName == null) == (dims == null)) throw bad("give either --shape NAME or --dims D,L,H,KV,FFN,V");
+        if ((shapeName == null) == (dims == null)) throw bad("give either --shape NAME or --dims D,L,H,KV,FFN,V[,HD]");
         if (shapeName != null) {
             ModelShape s = ModelShape.named(shapeName);
             if (s == null) throw bad("unknown shape '" + shapeName + "' (" + ModelShape.NAMES + ")");
