@@ -1,5 +1,8 @@
 package phd4j.model;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
 import phd4j.simd.Rope;
@@ -140,6 +143,24 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
     private static int positive(GgufFile f, String key, int v) {
         if (v <= 0) throw new GgufException(f.path() + ": " + key + ": must be positive, is " + v);
         return v;
+    }
+
+    /** The options that differ from llama's, for {@code phd info}: "" for a llama model. */
+    public String options() {
+        List<String> o = new ArrayList<>();
+        if (ropeStyle == Rope.Style.NEOX) o.add("NEOX rope");
+        if (embeddingScale != 1f) o.add("embeddings x " + embeddingScale);
+        if (qkNorm) o.add("q/k norms");
+        if (fusedUpGate) o.add("fused gate+up");
+        if (activation != Activation.SILU) o.add(activation.name().toLowerCase(Locale.ROOT) + " gate");
+        if (postNorms) o.add("post norms");
+        if (attnSoftcap > 0) o.add("attention soft-cap " + attnSoftcap);
+        if (finalSoftcap > 0) o.add("logit soft-cap " + finalSoftcap);
+        if (slidingWindow != null) {
+            o.add("sliding window " + slidingWindow.window() + " on " + (slidingWindow.pattern() - 1) + " of " + slidingWindow.pattern()
+                    + " layers (rope base " + slidingWindow.ropeFreqBase() + ")");
+        }
+        return String.join(", ", o);
     }
 
     /** Width of the key (and value) vectors of one token: kvHeads x headDim. */
