@@ -404,6 +404,9 @@ public final class Forward {
         MemorySegment rk = ring.keys(l), rv = ring.values(l);
         int from0 = Integer.MAX_VALUE;
         for (int t = first; t < end; t++) from0 = Math.min(from0, fromRow[fullRows[t]]);
+        boolean local = c.isLocal(l);
+        // a local layer never reads the ring before its window: the first row of the task has the lowest position
+        if (local) from0 = Math.max(from0, rowPos[fullRows[first]] - c.slidingWindow().window() + 1);
         int nRing = Math.max(0, p0 - from0);
         int wn = window != null ? window.count() : 0;
         int lastRow = fullRows[end - 1];
@@ -442,7 +445,6 @@ public final class Forward {
         }
 
         // Soft-cap, mask and softmax per query row. A local layer's row at position p sees no key at p - window or before.
-        boolean local = c.isLocal(l);
         for (int r = 0; r < nq; r++) {
             int i = fullRows[first + r / group], so = sOff[r];
             if (c.attnSoftcap() > 0) Ops.softcap(sb, so, cols, c.attnSoftcap());

@@ -27,8 +27,8 @@ import phd4j.testing.Json;
  * fixtures (it builds llama.cpp and llama-logits; its table of dims must match this one):
  * {@code ./phd synth --arch ARCH --dims DIMS --type F32 --seed 7 --ctx 64 -o ARCH.gguf} then
  * {@code llama-logits -m ARCH.gguf -n 8 -c 64 "Once upon a time" "Hi, 42!" > fixtures/arch/ARCH.jsonl}.
- * The prompts' tokens must be phd4j's too; the logits are compared at every position and the
- * greedy ids must be the same.
+ * The prompts' tokens must be phd4j's too; the logits are compared at every position, with the
+ * prompt run as one batch and token by token, and the greedy ids must be the same.
  */
 class ArchFixtureTest {
     static final long SEED = 7;
@@ -77,6 +77,14 @@ class ArchFixtureTest {
                     for (int i = 0; i < greedy.length && greedy[i] == expectGreedy[i]; i++) greedyAgree++;
                     greedyTotal += greedy.length;
                     assertArrayEquals(expectGreedy, greedy, "greedy continuation of '" + prompt + "'");
+                }
+                // the decode path: one token at a time, every earlier key from the cache (a local layer's window too)
+                try (Session s = model.newSession(tokens.length)) {
+                    for (int p = 0; p < tokens.length; p++) {
+                        double diff = maxAbsDiff(Json.floats(expectLogits.get(p)), s.evaluate(new int[] {tokens[p]}));
+                        worst = Math.max(worst, diff);
+                        assertTrue(diff <= tolerance, archName + " '" + prompt + "' decoding position " + p + ": max |diff| " + diff + " > " + tolerance);
+                    }
                 }
             }
         }
