@@ -71,6 +71,9 @@ public final class LlamaWeights {
         Layer[] layers = new Layer[c.layers()];
         for (int i = 0; i < layers.length; i++) {
             String b = "blk." + i + ".";
+            if (f.findTensor(b + "attn_qkv.bias").isPresent()) {
+                throw new GgufException(f.path() + ": tensor '" + b + "attn_qkv.bias': a fused QKV bias is not supported");
+            }
             WeightMatrix[] qkv = f.findTensor(b + "attn_qkv.weight").isPresent()
                     ? rowSlices(matrix(f, b + "attn_qkv.weight", qDim + 2 * kvDim, dim), qDim, kvDim, kvDim)
                     : new WeightMatrix[] {matrix(f, b + "attn_q.weight", qDim, dim), matrix(f, b + "attn_k.weight", kvDim, dim),
@@ -92,9 +95,6 @@ public final class LlamaWeights {
                     gateUp[0], gateUp[1],
                     matrix(f, b + "ffn_down.weight", dim, ffn),
                     c.postNorms() ? vector(f, b + "post_ffw_norm.weight", dim) : null);
-            if (f.findTensor(b + "attn_qkv.bias").isPresent()) {
-                throw new GgufException(f.path() + ": tensor '" + b + "attn_qkv.bias': a fused QKV bias is not supported");
-            }
         }
         float[] outNorm = vector(f, "output_norm.weight", c.dim());
         // gemma2 always reads its output from the embedding (llama.cpp's gemma2.cpp)
