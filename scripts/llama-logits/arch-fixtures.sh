@@ -10,6 +10,7 @@ logits=${LLAMA_LOGITS:-$("$root/scripts/llama-logits/build.sh")}
 out=$root/engine/src/test/resources/fixtures/arch
 # fixture: arch dims type
 declare -A spec=(
+  [llama3.1]="llama3.1 64,2,4,2,128,320 F32"    # llama with Llama 3.1's rope_freqs.weight
   [qwen2]="qwen2 64,2,4,2,128,320 F32"
   [qwen3]="qwen3 64,2,4,2,128,320,32 F32"        # heads wider than dim / heads, as Qwen3's
   [phi3]="phi3 64,2,4,2,128,320 F32"
@@ -18,7 +19,7 @@ declare -A spec=(
   [gemma3]="gemma3 32,6,2,1,64,320,32 F32"       # 6 layers: the last is the one global layer
 )
 fixtures=("$@")
-[ ${#fixtures[@]} -gt 0 ] || fixtures=(qwen2 qwen3 phi3 phi3-Q8_0 gemma2 gemma3)
+[ ${#fixtures[@]} -gt 0 ] || fixtures=(llama3.1 qwen2 qwen3 phi3 phi3-Q8_0 gemma2 gemma3)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"

@@ -135,7 +135,7 @@ public final class Forward {
         this.w = w;
         this.phd = phd;
         this.pool = pool;
-        this.rope = new RopeTables(c.rope(), maxBatch);
+        this.rope = new RopeTables(c.rope(w.ropeFreqs), maxBatch);
         this.localRope = c.slidingWindow() != null ? new RopeTables(c.localRope(), maxBatch) : null;
         this.ring = new OriginalKvRing(c.layers(), capacity, keep, c.kvDim());
         this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.layers(), phd.window(), c.kvDim()) : null;

@@ -178,9 +178,9 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
         return slidingWindow != null && slidingWindow.isLocal(layer);
     }
 
-    /** The RoPE of the global layers (all layers without a sliding window). */
-    public Rope rope() {
-        return new Rope(ropeStyle, headDim, ropeDim, ropeFreqBase, ropeFreqScale);
+    /** The RoPE of the global layers (all layers without a sliding window); freqFactors: the file's rope_freqs, or null. */
+    public Rope rope(float[] freqFactors) {
+        return new Rope(ropeStyle, headDim, ropeDim, ropeFreqBase, ropeFreqScale, freqFactors);
     }
 
     /** The RoPE of the local layers. */

@@ -42,13 +42,15 @@ public final class LlamaWeights {
     public final float[] outputNorm;          // [dim]
     public final WeightMatrix output;         // [vocab][dim], the embedding itself when tied
     public final boolean tiedOutput;
+    public final float[] ropeFreqs;           // [ropeDim / 2] divisors of the RoPE frequencies (Llama 3.1+), or null
 
-    private LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output, boolean tied) {
+    private LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output, boolean tied, float[] ropeFreqs) {
         this.tokenEmbedding = tokenEmbedding;
         this.layers = layers;
         this.outputNorm = outputNorm;
         this.output = output;
         this.tiedOutput = tied;
+        this.ropeFreqs = ropeFreqs;
     }
 
     /** Vocabulary size as the embedding table says: ggml dims [dim, vocab]. */
@@ -71,8 +73,8 @@ public final class LlamaWeights {
         Layer[] layers = new Layer[c.layers()];
         for (int i = 0; i < layers.length; i++) {
             String b = "blk." + i + ".";
-            if (f.findTensor(b + "attn_qkv.bias").isPresent()) {
-                throw new GgufException(f.path() + ": tensor '" + b + "attn_qkv.bias': a fused QKV bias is not supported");
+            for (String bias : new String[] {"attn_qkv.bias", "attn_output.bias", "ffn_gate.bias", "ffn_up.bias", "ffn_down.bias"}) {
+                if (f.findTensor(b + bias).isPresent()) throw new GgufException(f.path() + ": tensor '" + b + bias + "': not supported");
             }
             WeightMatrix[] qkv = f.findTensor(b + "attn_qkv.weight").isPresent()
                     ? rowSlices(matrix(f, b + "attn_qkv.weight", qDim + 2 * kvDim, dim), qDim, kvDim, kvDim)
@@ -100,7 +102,7 @@ public final class LlamaWeights {
         // gemma2 always reads its output from the embedding (llama.cpp's gemma2.cpp)
         boolean tied = c.architecture().equals("gemma2") || f.findTensor("output.weight").isEmpty();
         WeightMatrix output = tied ? embedding : matrix(f, "output.weight", c.vocabSize(), c.dim());
-        return new LlamaWeights(embedding, layers, outNorm, output, tied);
+        return new LlamaWeights(embedding, layers, outNorm, output, tied, optionalVector(f, "rope_freqs.weight", c.ropeDim() / 2));
     }
 
     /** Consecutive row blocks of m, as matrices over sub-segments of its data (no copies): a fused tensor's parts. */
@@ -145,7 +147,7 @@ public final class LlamaWeights {
 
     /** Bytes of all weight data (the mapped tensors this model uses). */
     public long bytes() {
-        long sum = tokenEmbedding.rowBytes() * tokenEmbedding.rows() + 4L * outputNorm.length;
+        long sum = tokenEmbedding.rowBytes() * tokenEmbedding.rows() + 4L * outputNorm.length + (ropeFreqs != null ? 4L * ropeFreqs.length : 0);
         if (!tiedOutput) sum += output.rowBytes() * output.rows();
         for (Layer l : layers) {
             for (float[] v : new float[][] {l.attnNorm(), l.qBias(), l.kBias(), l.vBias(), l.qNorm(), l.kNorm(), l.postAttnNorm(), l.ffnNorm(), l.postFfnNorm()}) {

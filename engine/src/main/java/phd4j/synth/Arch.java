@@ -7,14 +7,21 @@ import java.util.Locale;
  * tensors and metadata llama.cpp expects of it, so both engines can be compared on one file.
  */
 public enum Arch {
-    LLAMA, QWEN2, QWEN3, PHI3, GEMMA2, GEMMA3;
+    LLAMA, QWEN2, QWEN3, PHI3, GEMMA2, GEMMA3,
+    /** llama with Llama 3.1's rope_freqs.weight, the divisors of the RoPE frequencies. */
+    LLAMA31;
 
     /** For help texts (a constant, so an annotation may use it). */
-    public static final String NAMES = "llama, qwen2, qwen3, phi3, gemma2, gemma3";
+    public static final String NAMES = "llama, llama3.1, qwen2, qwen3, phi3, gemma2, gemma3";
+
+    /** The name {@code phd synth --arch} takes. */
+    public String key() {
+        return this == LLAMA31 ? "llama3.1" : name().toLowerCase(Locale.ROOT);
+    }
 
     /** The general.architecture value and metadata prefix. */
-    public String key() {
-        return name().toLowerCase(Locale.ROOT);
+    public String architecture() {
+        return this == LLAMA31 ? "llama" : key();
     }
 
     /** The architecture of that name, or null. */

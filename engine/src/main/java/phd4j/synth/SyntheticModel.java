@@ -58,7 +58,7 @@ public final class SyntheticModel {
     }
 
     /** What a tensor holds, which decides its values and type. */
-    private enum Kind { MATRIX, NORM, BIAS }
+    private enum Kind { MATRIX, NORM, BIAS, ROPE_FREQS }
 
     private record Tensor(String name, long[] dims, Kind kind) {
         Tensor(String name, long cols, long rows) {
@@ -104,6 +104,7 @@ public final class SyntheticModel {
     private static List<Tensor> tensors(Arch arch, ModelShape s) {
         int dim = s.dim(), q = s.qDim(), kv = s.kvDim(), hd = s.headDim(), ffn = s.ffn();
         List<Tensor> t = new ArrayList<>();
+        if (arch == Arch.LLAMA31) t.add(new Tensor("rope_freqs.weight", new long[] {hd / 2}, Kind.ROPE_FREQS));
         t.add(new Tensor("token_embd.weight", dim, s.vocab()));
         for (int l = 0; l < s.layers(); l++) {
             String b = "blk." + l + ".";
@@ -144,8 +145,8 @@ public final class SyntheticModel {
     private static Map<String, GgufValue> metadata(ModelShape s, Options o) {
         Map<String, GgufValue> m = new LinkedHashMap<>();
         Arch arch = o.arch();
-        String a = arch.key() + ".";
-        m.put("general.architecture", GgufValue.ofString(arch.key()));
+        String a = arch.architecture() + ".";
+        m.put("general.architecture", GgufValue.ofString(arch.architecture()));
         // no architecture in the name: llama.cpp looks for Phi-3's special tokens in a vocabulary when the name says "phi3"
         m.put("general.name", GgufValue.ofString("synthetic " + s.name() + " " + o.type() + " seed " + o.seed()));
         m.put(a + "context_length", GgufValue.ofUInt32(o.context()));
@@ -199,11 +200,14 @@ public final class SyntheticModel {
                 int n = (int) Math.min(rowsPerChunk, rows - r);
                 if (t.kind() == Kind.NORM && arch == Arch.LLAMA) {
                     java.util.Arrays.fill(x, 1f);
+                } else if (t.kind() == Kind.ROPE_FREQS) {
+                    // 1 for the fastest pair up to 8 for the slowest, as Llama 3.1's factors run
+                    for (int i = 0; i < cols; i++) x[i] = 1f + 7f * i / Math.max(1, cols - 1);
                 } else {
                     SplittableRandom rng = new SplittableRandom(mix(seed, index, chunk));
                     double std = switch (t.kind()) {
                         case MATRIX -> arch == Arch.LLAMA ? STD : 1 / Math.sqrt(cols);
-                        case NORM, BIAS -> 0.1;
+                        default -> 0.1; // norms (around 1) and biases
                     };
                     double mean = t.kind() == Kind.NORM ? 1 : 0;
                     for (int i = 0; i < n * cols; i++) x[i] = (float) (mean + rng.nextGaussian() * std);

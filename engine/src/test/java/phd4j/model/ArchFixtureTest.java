@@ -39,6 +39,7 @@ class ArchFixtureTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({
             // fixture,  arch,  dims (dim,layers,heads,kvHeads,ffn,vocab[,headDim]), type, max |logit diff|, greedy must match
+            "llama3.1,   llama3.1, '64,2,4,2,128,320',   F32,  1e-4, true", // RoPE frequency factors
             "qwen2,      qwen2,  '64,2,4,2,128,320',     F32,  1e-4, true",
             "qwen3,      qwen3,  '64,2,4,2,128,320,32',  F32,  1e-4, true", // heads wider than dim / heads, as Qwen3's
             "phi3,       phi3,   '64,2,4,2,128,320',     F32,  1e-4, true",
@@ -60,7 +61,7 @@ class ArchFixtureTest {
         double worst = 0;
         int greedyAgree = 0, greedyTotal = 0;
         try (Model model = Model.load(file, 1)) {
-            assertEquals(archName, model.config().architecture());
+            assertEquals(Arch.named(archName).architecture(), model.config().architecture());
             for (Map<String, Object> c : cases) {
                 String prompt = (String) c.get("prompt");
                 int[] tokens = Json.ints(c.get("tokens"));

@@ -34,6 +34,7 @@ class ArchRefusalTest {
                 "general.architecture: unsupported architecture 'stablelm'");
         assertRefused(Arch.PHI3, m -> {}, null, "rope_factors_long.weight", "tensor 'rope_factors_long.weight'");
         assertRefused(Arch.QWEN3, m -> {}, "blk.1.attn_k_norm.weight", null, "tensor 'blk.1.attn_k_norm.weight'");
+        assertRefused(Arch.LLAMA, m -> {}, null, "blk.0.ffn_down.bias", "tensor 'blk.0.ffn_down.bias': not supported");
         assertRefused(Arch.PHI3, m -> {}, "blk.0.attn_qkv.weight", null, "tensor 'blk.0.attn_q.weight'");
         assertRefused(Arch.GEMMA2, m -> {}, "blk.0.post_ffw_norm.weight", null, "tensor 'blk.0.post_ffw_norm.weight'");
         assertRefused(Arch.QWEN2, m -> m.put("qwen2.rope.scaling.type", GgufValue.ofString("yarn")), null, null,
