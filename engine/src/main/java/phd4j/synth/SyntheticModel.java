@@ -24,8 +24,9 @@ import phd4j.simd.Quantizers;
  * norm weights 1 in F32. The other architectures are for comparing engines, so nothing may hide
  * a mistake: matrices ~ N(0, 1 / cols), which keeps projections, attention scores and logits
  * of order 1 (not near-uniform attention), norm weights 1 + N(0, 0.1^2) and biases N(0, 0.1^2)
- * in F32, and small sliding windows and soft-caps that short prompts reach. The weights are generated while the file is written, a megabyte at a time, so a model
- * of any size needs only that much heap. The same options and seed give the same bytes: each
+ * in F32, and small sliding windows and soft-caps that short prompts reach. The weights are
+ * generated while the file is written, a megabyte at a time, so a model of any size needs only
+ * that much heap. The same options and seed give the same bytes: each
  * chunk of rows has its own generator, seeded from (seed, tensor, chunk).
  */
 public final class SyntheticModel {
