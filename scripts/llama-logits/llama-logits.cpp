@@ -97,6 +97,10 @@ int main(int argc, char ** argv) {
 
         std::vector<llama_token> tokens(prompt.size() + 8);
         int n = llama_tokenize(vocab, prompt.data(), prompt.size(), tokens.data(), tokens.size(), true, false);
+        if (n < 0) { // more tokens than bytes + 8: byte fallback of multi-byte pieces; -n is the count needed
+            tokens.resize(-n);
+            n = llama_tokenize(vocab, prompt.data(), prompt.size(), tokens.data(), tokens.size(), true, false);
+        }
         if (n < 0) die("tokenize failed");
         tokens.resize(n);
         if (n + n_greedy > n_ctx) die("prompt plus greedy tokens exceed -c");

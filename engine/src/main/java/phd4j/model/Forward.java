@@ -14,7 +14,7 @@ import phd4j.simd.Rope;
 import phd4j.simd.WorkerPool;
 
 /**
- * The forward pass of a Llama-layout (PHD) model over a batch of token rows, with one session's
+ * The forward pass of a Llama-family (PHD) model over a batch of token rows, with one session's
  * caches and activation buffers. A row is one copy of one position: (token, position p, copy s),
  * copy 1 the original, 2..K the hidden decoding tokens, all copies with the same embedding and
  * RoPE position. Every weight matrix is applied to all rows of a batch in one multi-row matmul,
@@ -24,15 +24,19 @@ import phd4j.simd.WorkerPool;
  * <pre>
  *   xb = rmsnorm(x) * attn_norm                     [n][dim]
  *   q = xb Wq^T, k = xb Wk^T, v = xb Wv^T           [n][qDim], [n][kvDim], [n][kvDim]
+ *   (+ q, k, v biases; rmsnorm of each q and k head)  when the model has them (qwen2; qwen3, gemma3)
  *   rope(q), rope(k) at each row's position
- *   att = softmax(q k^T / sqrt(headDim)) v          per head, over the keys the PHD mask allows:
+ *   att = softmax(cap(q k^T * queryScale)) v        per head, over the keys the PHD mask allows:
  *         originals in the ring, hidden tokens in the window, rows of this batch
- *   x += att Wo^T                                   [n][dim]
+ *         (and on a local layer only those of the last slidingWindow positions)
+ *   x += post(att Wo^T)                             [n][dim], post: an RMSNorm or nothing (gemma)
  *   originals' k, v -> ring; hidden k, v -> window (SWA/CSWA)
  *   xb = rmsnorm(x) * ffn_norm
- *   x += (silu(xb Wgate^T) * (xb Wup^T)) Wdown^T    [n][ffn] -> [n][dim]
+ *   x += post((act(xb Wgate^T) * (xb Wup^T)) Wdown^T)  [n][ffn] -> [n][dim], act: silu or gelu
  * </pre>
- * then logits = rmsnorm(x) * output_norm Wout^T for the rows asked for.
+ * then logits = cap(rmsnorm(x) * output_norm Wout^T) for the rows asked for; the embeddings are
+ * scaled first (gemma). Every option is {@link LlamaConfig}'s or a tensor's: one loop for all
+ * architectures.
  */
 public final class Forward {
     /** Attention work (rows x keys x width) below which handing tasks to other threads costs more than it saves. */
@@ -44,7 +48,8 @@ public final class Forward {
     private final LlamaWeights w;
     private final PhdConfig phd;
     private final WorkerPool pool;
-    private final Rope rope;
+    private final RopeTables rope;      // the global layers' (all layers without a sliding window)
+    private final RopeTables localRope; // the local layers', null without a sliding window
     private final OriginalKvRing ring;
     private final HiddenWindow window; // null unless the variant keeps hidden tokens
     private final int maxBatch;
@@ -73,8 +78,6 @@ public final class Forward {
     private final float[] proj;       // output of Wo or Wdown [dim]
     private final float[] gate;       // [ffn]
     private final float[] up;         // [ffn]
-    private final float[] cos, sin;           // [maxBatch][ropeDim / 2] at each row's position
-    private final float[] cosSink, sinSink;   // at each row's StreamingLLM position
 
     // The mask of the batch being run, the same for every layer and head: computed once per run.
     private final int[] fromRow;          // [maxBatch] first cached non-sink original row i sees
@@ -85,6 +88,32 @@ public final class Forward {
 
     /** Query rows (row x query head) one attention task takes: its keys are read once for all of them. */
     private static final int ATTENTION_QUERY_ROWS = 32;
+
+    /** A RoPE and its angle tables for the rows of the batch. */
+    private static final class RopeTables {
+        final Rope rope;
+        final int half;
+        final float[] cos, sin;           // [maxBatch][ropeDim / 2] at each row's position
+        final float[] cosSink, sinSink;   // at each row's StreamingLLM position
+
+        RopeTables(Rope rope, int maxBatch) {
+            this.rope = rope;
+            this.half = rope.tableSize();
+            this.cos = new float[maxBatch * half];
+            this.sin = new float[maxBatch * half];
+            this.cosSink = new float[maxBatch * half];
+            this.sinSink = new float[maxBatch * half];
+        }
+
+        void angles(int row, int pos, int sinkPos) {
+            rope.angles(pos, cos, sin, row * half);
+            rope.angles(sinkPos, cosSink, sinSink, row * half);
+        }
+
+        void moveRow(int from, int to) {
+            for (float[] t : new float[][] {cos, sin, cosSink, sinSink}) System.arraycopy(t, from * half, t, to * half, half);
+        }
+    }
 
     /** One thread's buffers for attention tasks. */
     private static final class AttentionScratch {
@@ -106,7 +135,8 @@ public final class Forward {
         this.w = w;
         this.phd = phd;
         this.pool = pool;
-        this.rope = c.rope();
+        this.rope = new RopeTables(c.rope(w.ropeFreqs), maxBatch);
+        this.localRope = c.slidingWindow() != null ? new RopeTables(c.localRope(), maxBatch) : null;
         this.ring = new OriginalKvRing(c.layers(), capacity, keep, c.kvDim());
         this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.layers(), phd.window(), c.kvDim()) : null;
         this.maxBatch = maxBatch;
@@ -130,11 +160,6 @@ public final class Forward {
         this.proj = new float[maxBatch * c.dim()];
         this.gate = new float[maxBatch * c.ffnDim()];
         this.up = new float[maxBatch * c.ffnDim()];
-        int half = rope.tableSize();
-        this.cos = new float[maxBatch * half];
-        this.sin = new float[maxBatch * half];
-        this.cosSink = new float[maxBatch * half];
-        this.sinSink = new float[maxBatch * half];
         this.fromRow = new int[maxBatch];
         this.batchMask = new boolean[maxBatch * maxBatch];
         this.windowMask = new boolean[window != null ? maxBatch * phd.window() : 0];
@@ -180,7 +205,7 @@ public final class Forward {
         this.n = n;
         int batchRows = n; // dropHiddenRowsBefore shrinks n layer by layer
         this.p0 = positions[0];
-        int dim = c.dim(), half = rope.tableSize();
+        int dim = c.dim();
         hiddenTotal = 0;
         for (int i = 0; i < n; i++) {
             int t = tokens[i];
@@ -193,8 +218,10 @@ public final class Forward {
                 hiddenOrdinal[i] = hiddenTotal++;
             }
             w.embed(t, x, i * dim);
-            rope.angles(rowPos[i], cos, sin, i * half);
-            rope.angles(rowPos[i] - ring.evicted(rowPos[i]), cosSink, sinSink, i * half);
+            if (c.embeddingScale() != 1f) Ops.scale(x, i * dim, dim, c.embeddingScale());
+            int sinkPos = rowPos[i] - ring.evicted(rowPos[i]);
+            rope.angles(i, rowPos[i], sinkPos);
+            if (localRope != null) localRope.angles(i, rowPos[i], sinkPos);
         }
         System.arraycopy(logitRows, 0, logitRow, 0, nLogits);
         if (window != null && phd.variant() == PhdConfig.Variant.CSWA) {
@@ -212,6 +239,7 @@ public final class Forward {
         if (nLogits > 0) {
             for (int j = 0; j < nLogits; j++) Ops.rmsNorm(x, logitRow[j] * dim, w.outputNorm, c.rmsEps(), xb, j * dim, dim);
             MatMul.multiply(pool, w.output, xb, nLogits, logits);
+            if (c.finalSoftcap() > 0) Ops.softcap(logits, 0, nLogits * c.vocabSize(), c.finalSoftcap());
         }
     }
 
@@ -243,7 +271,7 @@ public final class Forward {
      * them are never read (PhdConfig.hiddenCone).
      */
     private void dropHiddenRowsBefore(int from, int nLogits) {
-        int dim = c.dim(), half = rope.tableSize();
+        int dim = c.dim();
         for (int j = 0; j < nLogits; j++) {
             int i = logitRow[j];
             if (rowCopy[i] > 1 && rowPos[i] < from) {
@@ -258,10 +286,8 @@ public final class Forward {
                 rowCopy[m] = rowCopy[i];
                 hiddenOrdinal[m] = hiddenOrdinal[i];
                 System.arraycopy(x, i * dim, x, m * dim, dim);
-                System.arraycopy(cos, i * half, cos, m * half, half);
-                System.arraycopy(sin, i * half, sin, m * half, half);
-                System.arraycopy(cosSink, i * half, cosSink, m * half, half);
-                System.arraycopy(sinSink, i * half, sinSink, m * half, half);
+                rope.moveRow(i, m);
+                if (localRope != null) localRope.moveRow(i, m);
                 for (int j = 0; j < nLogits; j++) {
                     if (logitRow[j] == i) logitRow[j] = m;
                 }
@@ -276,7 +302,9 @@ public final class Forward {
     /** Layer l's attention sub-layer; rows other than the first {@code full} of fullRows get only their keys and values. */
     private void attention(int l, int full) {
         LlamaWeights.Layer L = w.layers[l];
-        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), half = rope.tableSize();
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim();
+        RopeTables rt = c.isLocal(l) ? localRope : rope;
+        int half = rt.half;
         forRows(n, (i0, i1) -> {
             for (int i = i0; i < i1; i++) Ops.rmsNorm(x, i * dim, L.attnNorm(), c.rmsEps(), xb, i * dim, dim);
         });
@@ -285,10 +313,17 @@ public final class Forward {
         MatMul.multiply(pool, L.wv(), xb, n, v);
         forRows(n, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
+                if (L.qBias() != null) Ops.add(L.qBias(), 0, q, i * qDim, qDim);
+                if (L.kBias() != null) Ops.add(L.kBias(), 0, k, i * kvDim, kvDim);
+                if (L.vBias() != null) Ops.add(L.vBias(), 0, v, i * kvDim, kvDim);
+                if (L.qNorm() != null) {
+                    Ops.rmsNormHeads(q, i * qDim, c.heads(), hd, L.qNorm(), c.rmsEps());
+                    Ops.rmsNormHeads(k, i * kvDim, c.kvHeads(), hd, L.kNorm(), c.rmsEps());
+                }
                 System.arraycopy(q, i * qDim, qSink, i * qDim, qDim);
-                rope.rotate(q, i * qDim, c.heads(), cos, sin, i * half);
-                rope.rotate(k, i * kvDim, c.kvHeads(), cos, sin, i * half);
-                rope.rotate(qSink, i * qDim, c.heads(), cosSink, sinSink, i * half);
+                rt.rope.rotate(q, i * qDim, c.heads(), rt.cos, rt.sin, i * half);
+                rt.rope.rotate(k, i * kvDim, c.kvHeads(), rt.cos, rt.sin, i * half);
+                rt.rope.rotate(qSink, i * qDim, c.heads(), rt.cosSink, rt.sinSink, i * half);
             }
         });
         MemorySegment.copy(k, 0, kRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
@@ -311,14 +346,20 @@ public final class Forward {
             if (fullRows[r] != r) System.arraycopy(att, fullRows[r] * qDim, att, r * qDim, qDim);
         }
         MatMul.multiply(pool, L.wo(), att, full, proj);
-        addToFullRows(full);
+        addToFullRows(full, L.postAttnNorm());
     }
 
-    /** x[fullRows[r]] += proj[r] for the first {@code full} rows of fullRows: a sub-layer's residual add. */
-    private void addToFullRows(int full) {
+    /**
+     * x[fullRows[r]] += proj[r] for the first {@code full} rows of fullRows: a sub-layer's
+     * residual add, proj first normed by postNorm when there is one (gemma).
+     */
+    private void addToFullRows(int full, float[] postNorm) {
         int dim = c.dim();
         forRows(full, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) Ops.add(proj, r * dim, x, fullRows[r] * dim, dim);
+            for (int r = r0; r < r1; r++) {
+                if (postNorm != null) Ops.rmsNorm(proj, r * dim, postNorm, c.rmsEps(), proj, r * dim, dim);
+                Ops.add(proj, r * dim, x, fullRows[r] * dim, dim);
+            }
         });
     }
 
@@ -359,10 +400,13 @@ public final class Forward {
         int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
         int group = c.heads() / c.kvHeads();
         int kvOff = g * hd;
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        float scale = c.queryScale();
         MemorySegment rk = ring.keys(l), rv = ring.values(l);
         int from0 = Integer.MAX_VALUE;
         for (int t = first; t < end; t++) from0 = Math.min(from0, fromRow[fullRows[t]]);
+        boolean local = c.isLocal(l);
+        // a local layer never reads the ring before its window: the first row of the task has the lowest position
+        if (local) from0 = Math.max(from0, rowPos[fullRows[first]] - c.slidingWindow().window() + 1);
         int nRing = Math.max(0, p0 - from0);
         int wn = window != null ? window.count() : 0;
         int lastRow = fullRows[end - 1];
@@ -400,9 +444,17 @@ public final class Forward {
             }
         }
 
-        // Mask and softmax per query row.
+        // Soft-cap, mask and softmax per query row. A local layer's row at position p sees no key at p - window or before.
         for (int r = 0; r < nq; r++) {
             int i = fullRows[first + r / group], so = sOff[r];
+            if (c.attnSoftcap() > 0) Ops.softcap(sb, so, cols, c.attnSoftcap());
+            if (local) {
+                int last = rowPos[i] - c.slidingWindow().window(); // the last position out of the window
+                for (int a = 0; a < sinks && a <= last; a++) sb[so + a] = Float.NEGATIVE_INFINITY;
+                for (int a = from0; a < p0 && a <= last; a++) sb[so + cRing + a - from0] = Float.NEGATIVE_INFINITY;
+                for (int e = 0; e < wn; e++) if (window.position(window.slot(e)) <= last) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < jEnd; j++) if (rowPos[j] <= last) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
+            }
             for (int a = from0; a < fromRow[i] && a < p0; a++) sb[so + cRing + a - from0] = Float.NEGATIVE_INFINITY;
             for (int e = 0; e < wn; e++) if (!windowMask[i * wn + e]) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
             for (int j = 0, m = i * n; j < jEnd; j++) if (!batchMask[m + j]) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
@@ -473,8 +525,11 @@ public final class Forward {
         });
         MatMul.multiply(pool, L.gate(), xb, m, gate);
         MatMul.multiply(pool, L.up(), xb, m, up);
-        forRows(m, (i0, i1) -> Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, gate, i0 * ffn, (i1 - i0) * ffn));
+        forRows(m, (i0, i1) -> {
+            if (c.activation() == LlamaConfig.Activation.SILU) Ops.swiglu(gate, i0 * ffn, up, i0 * ffn, gate, i0 * ffn, (i1 - i0) * ffn);
+            else Ops.geglu(gate, i0 * ffn, up, i0 * ffn, gate, i0 * ffn, (i1 - i0) * ffn);
+        });
         MatMul.multiply(pool, L.down(), gate, m, proj);
-        addToFullRows(m);
+        addToFullRows(m, L.postFfnNorm());
     }
 }

@@ -1,24 +1,58 @@
 package phd4j.model;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
 import phd4j.simd.Rope;
 
 /**
- * The hyper-parameters of a Llama-layout model, read from GGUF metadata ({@code <arch>.*} keys).
+ * The hyper-parameters of a decoder of the Llama family, read from GGUF metadata ({@code <arch>.*}
+ * keys): llama itself and the architectures that differ from it only by options of one forward
+ * pass (qwen2, qwen3, phi3, gemma2, gemma3, ...). What a file's tensors say (biases, a fused QKV
+ * matrix) is found by {@link LlamaWeights}; what only the architecture says is decided here, once,
+ * following llama.cpp's {@code src/models/<arch>.cpp}.
  *
- * @param headDim  size of one query/key head (embedding / heads unless {@code attention.key_length} says otherwise)
- * @param ropeDim  leading dimensions of each head that RoPE rotates
+ * @param headDim        size of one query/key head (embedding / heads unless {@code attention.key_length} says otherwise)
+ * @param ropeDim        leading dimensions of each head that RoPE rotates
+ * @param embeddingScale factor on the token embeddings (gemma: sqrt(dim))
+ * @param qkNorm         an RMSNorm over each query and key head before RoPE (attn_q_norm, attn_k_norm)
+ * @param fusedUpGate    ffn_up holds [gate; up] stacked (phi3), there is no ffn_gate
+ * @param activation     the gate's activation in the gated feed-forward
+ * @param postNorms      RMSNorms on the attention and FFN outputs before the residual adds (gemma)
+ * @param queryScale     factor on q.k before softmax
+ * @param attnSoftcap    attention scores become c * tanh(s / c) when positive (gemma2)
+ * @param finalSoftcap   logits become c * tanh(l / c) when positive (gemma2)
+ * @param slidingWindow  the local layers' attention span and RoPE, or null when every layer is global
  */
 public record LlamaConfig(String architecture, int dim, int layers, int heads, int kvHeads, int headDim,
                           int ffnDim, int vocabSize, int trainedContext, float rmsEps,
-                          Rope.Style ropeStyle, int ropeDim, float ropeFreqBase, float ropeFreqScale) {
+                          Rope.Style ropeStyle, int ropeDim, float ropeFreqBase, float ropeFreqScale,
+                          float embeddingScale, boolean qkNorm, boolean fusedUpGate, Activation activation,
+                          boolean postNorms, float queryScale, float attnSoftcap, float finalSoftcap,
+                          SlidingWindow slidingWindow) {
 
-    /** Architectures with the Llama tensor layout, and the RoPE pairing llama.cpp uses for each. */
+    /** The activation of a gated feed-forward: act(x Wgate^T) * (x Wup^T). */
+    public enum Activation { SILU, GELU_TANH }
+
+    /**
+     * Local attention: layer l is local iff l % pattern < pattern - 1 (llama.cpp's
+     * set_swa_pattern), and a local query at position p sees keys at positions above p - window.
+     * Local layers rotate with their own RoPE base and scale (gemma3: no scaling).
+     */
+    public record SlidingWindow(int window, int pattern, float ropeFreqBase, float ropeFreqScale) {
+        public boolean isLocal(int layer) {
+            return layer % pattern < pattern - 1;
+        }
+    }
+
+    /** Architectures this forward pass runs, and the RoPE pairing llama.cpp uses for each. */
     static Rope.Style ropeStyleOf(String arch) {
         return switch (arch) {
-            case "llama", "mistral", "granite" -> Rope.Style.NORMAL;
-            case "qwen2", "qwen3", "phi3", "stablelm" -> Rope.Style.NEOX;
+            // not granite (its residual, embedding and logit multipliers) nor stablelm (LayerNorm, not RMSNorm)
+            case "llama", "mistral" -> Rope.Style.NORMAL;
+            case "qwen2", "qwen3", "phi3", "gemma2", "gemma3" -> Rope.Style.NEOX;
             default -> null;
         };
     }
@@ -27,7 +61,8 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
         String arch = f.getString("general.architecture");
         Rope.Style style = ropeStyleOf(arch);
         if (style == null) {
-            throw new GgufException(f.path() + ": general.architecture: unsupported architecture '" + arch + "' (phd4j runs llama-layout models)");
+            throw new GgufException(f.path() + ": general.architecture: unsupported architecture '" + arch
+                    + "' (phd4j runs llama, mistral, qwen2, qwen3, phi3, gemma2, gemma3)");
         }
         String p = arch + ".";
         int dim = positive(f, p + "embedding_length", f.getInt(p + "embedding_length"));
@@ -60,12 +95,72 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
         if (!(base > 0) || !(eps > 0) || !(scale > 0)) {
             throw new GgufException(f.path() + ": rope.freq_base, rope scaling and rms epsilon must be positive");
         }
-        return new LlamaConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocabSize, ctx, eps, style, ropeDim, base, scale);
+        boolean gemma = arch.equals("gemma2") || arch.equals("gemma3");
+        // gemma's 27B models scale by the width per head rather than the key length (llama.cpp's gemma2/3.cpp)
+        boolean gemma27b = arch.equals("gemma2") && layers == 46 || arch.equals("gemma3") && layers == 62;
+        float queryScale = (float) (1.0 / Math.sqrt(gemma27b ? dim / heads : headDim));
+        float attnCap = arch.equals("gemma2") ? f.getFloat(p + "attn_logit_softcapping", 50f) : 0f;
+        float finalCap = switch (arch) {
+            case "gemma2" -> f.getFloat(p + "final_logit_softcapping", 30f);
+            case "gemma3" -> f.getFloat(p + "final_logit_softcapping", 0f);
+            default -> 0f;
+        };
+        if (!gemma && f.has(p + "attn_logit_softcapping")) {
+            throw new GgufException(f.path() + ": " + p + "attn_logit_softcapping: not supported for " + arch);
+        }
+        return new LlamaConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocabSize, ctx, eps, style, ropeDim, base, scale,
+                gemma ? (float) Math.sqrt(dim) : 1f,
+                arch.equals("qwen3") || arch.equals("gemma3"),
+                arch.equals("phi3"),
+                gemma ? Activation.GELU_TANH : Activation.SILU,
+                gemma, queryScale, attnCap, finalCap,
+                slidingWindow(f, arch, base, scale));
+    }
+
+    /**
+     * gemma2: every other layer local (window 4096 unless said), gemma3: five local layers in six
+     * when the file gives a window. phi3 files may name a window that llama.cpp ignores (its
+     * phi3.cpp: "Phi SWA is currently disabled"), and so do we; elsewhere a window is refused.
+     */
+    private static SlidingWindow slidingWindow(GgufFile f, String arch, float base, float scale) {
+        String p = arch + ".";
+        String key = p + "attention.sliding_window";
+        return switch (arch) {
+            case "gemma2" -> new SlidingWindow(positive(f, key, f.getInt(key, 4096)),
+                    positive(f, p + "attention.sliding_window_pattern", f.getInt(p + "attention.sliding_window_pattern", 2)),
+                    f.getFloat(p + "rope.freq_base_swa", base), scale);
+            case "gemma3" -> f.getInt(key, 0) <= 0 ? null : new SlidingWindow(f.getInt(key),
+                    positive(f, p + "attention.sliding_window_pattern", f.getInt(p + "attention.sliding_window_pattern", 6)),
+                    f.getFloat(p + "rope.freq_base_swa", 10000f), 1f);
+            case "phi3" -> null;
+            default -> {
+                if (f.getInt(key, 0) > 0) throw new GgufException(f.path() + ": " + key + ": sliding-window attention is not supported for " + arch);
+                yield null;
+            }
+        };
     }
 
     private static int positive(GgufFile f, String key, int v) {
         if (v <= 0) throw new GgufException(f.path() + ": " + key + ": must be positive, is " + v);
         return v;
+    }
+
+    /** The options that differ from llama's, for {@code phd info}: "" for a llama model. */
+    public String options() {
+        List<String> o = new ArrayList<>();
+        if (ropeStyle == Rope.Style.NEOX) o.add("NEOX rope");
+        if (embeddingScale != 1f) o.add("embeddings x " + embeddingScale);
+        if (qkNorm) o.add("q/k norms");
+        if (fusedUpGate) o.add("fused gate+up");
+        if (activation != Activation.SILU) o.add(activation.name().toLowerCase(Locale.ROOT) + " gate");
+        if (postNorms) o.add("post norms");
+        if (attnSoftcap > 0) o.add("attention soft-cap " + attnSoftcap);
+        if (finalSoftcap > 0) o.add("logit soft-cap " + finalSoftcap);
+        if (slidingWindow != null) {
+            o.add("sliding window " + slidingWindow.window() + " on " + (slidingWindow.pattern() - 1) + " of " + slidingWindow.pattern()
+                    + " layers (rope base " + slidingWindow.ropeFreqBase() + ")");
+        }
+        return String.join(", ", o);
     }
 
     /** Width of the key (and value) vectors of one token: kvHeads x headDim. */
@@ -78,7 +173,18 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
         return heads * headDim;
     }
 
-    public Rope rope() {
-        return new Rope(ropeStyle, headDim, ropeDim, ropeFreqBase, ropeFreqScale);
+    /** Does layer l attend only to a sliding window of recent keys. */
+    public boolean isLocal(int layer) {
+        return slidingWindow != null && slidingWindow.isLocal(layer);
+    }
+
+    /** The RoPE of the global layers (all layers without a sliding window); freqFactors: the file's rope_freqs, or null. */
+    public Rope rope(float[] freqFactors) {
+        return new Rope(ropeStyle, headDim, ropeDim, ropeFreqBase, ropeFreqScale, freqFactors);
+    }
+
+    /** The RoPE of the local layers. */
+    public Rope localRope() {
+        return new Rope(ropeStyle, headDim, ropeDim, slidingWindow.ropeFreqBase(), slidingWindow.ropeFreqScale());
     }
 }

@@ -19,10 +19,14 @@ import phd4j.simd.GgmlType;
 import phd4j.simd.Quantizers;
 
 /**
- * Writes a Llama GGUF model with random weights, for benchmarks and tests: every weight matrix
- * (the embedding and output ones included) ~ N(0, 0.02^2) in the requested type, norm weights 1
- * in F32. The weights are generated while the file is written, a megabyte at a time, so a model
- * of any size needs only that much heap. The same options and seed give the same bytes: each
+ * Writes a GGUF model with random weights, for benchmarks and tests. A llama model has every
+ * weight matrix (the embedding and output ones included) ~ N(0, 0.02^2) in the requested type,
+ * norm weights 1 in F32. The other architectures are for comparing engines, so nothing may hide
+ * a mistake: matrices ~ N(0, 1 / cols), which keeps projections, attention scores and logits
+ * of order 1 (not near-uniform attention), norm weights 1 + N(0, 0.1^2) and biases N(0, 0.1^2)
+ * in F32, and small sliding windows and soft-caps that short prompts reach. The weights are
+ * generated while the file is written, a megabyte at a time, so a model of any size needs only
+ * that much heap. The same options and seed give the same bytes: each
  * chunk of rows has its own generator, seeded from (seed, tensor, chunk).
  */
 public final class SyntheticModel {
@@ -35,13 +39,18 @@ public final class SyntheticModel {
     private SyntheticModel() {}
 
     /** What {@code phd synth} writes; a non-null {@code phd} adds the phd.* keys. */
-    public record Options(ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, PhdConfig phd) {
+    public record Options(Arch arch, ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, PhdConfig phd) {
+        /** A llama model. */
+        public Options(ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, PhdConfig phd) {
+            this(Arch.LLAMA, shape, type, seed, context, vocab, phd);
+        }
+
         public Options {
             if (!Quantizers.canQuantizeTo(type)) {
                 throw new IllegalArgumentException("cannot write " + type + " weights (" + Quantizers.SUPPORTED + ")");
             }
             if (context < 1) throw new IllegalArgumentException("context must be >= 1, got " + context);
-            for (int cols : new int[] {shape.dim(), shape.ffn()}) {
+            for (int cols : new int[] {shape.dim(), shape.ffn(), shape.qDim()}) {
                 if (cols % type.blockSize != 0) {
                     throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
                 }
@@ -49,18 +58,30 @@ public final class SyntheticModel {
         }
     }
 
-    private record Tensor(String name, long[] dims, boolean norm) {
+    /** What a tensor holds, which decides its values and type. */
+    private enum Kind { MATRIX, NORM, BIAS, ROPE_FREQS }
+
+    private record Tensor(String name, long[] dims, Kind kind) {
+        Tensor(String name, long cols, long rows) {
+            this(name, new long[] {cols, rows}, Kind.MATRIX);
+        }
+
         long elements() {
             return dims.length == 1 ? dims[0] : dims[0] * dims[1];
         }
     }
+
+    /** Sliding window of the synthetic gemma models: a few tokens, so short prompts have local layers that differ from global ones. */
+    static final int WINDOW = 3;
+    /** Attention and final soft-caps of the synthetic gemma2 models: small enough to bend scores and logits of order 1. */
+    static final float ATTN_SOFTCAP = 2f, FINAL_SOFTCAP = 3f;
 
     /** Writes the model to {@code out} (atomically). */
     public static void write(Path out, Options o, Progress progress) {
         ModelShape s = o.shape();
         if (o.vocab() != null) s = s.withVocab(o.vocab().getStringArray("tokenizer.ggml.tokens").length);
         Map<String, GgufValue> metadata = metadata(s, o);
-        List<Tensor> tensors = tensors(s);
+        List<Tensor> tensors = tensors(o.arch(), s);
         long total = 0;
         for (Tensor t : tensors) total += typeOf(t, o).bytesFor(t.elements());
         long[] done = {0};
@@ -71,50 +92,88 @@ public final class SyntheticModel {
             GgmlType type = typeOf(t, o);
             int index = i;
             data.add(new GgufWriter.TensorData(t.name(), type, t.dims(), type.bytesFor(t.elements()),
-                    sink -> generate(t, index, type, o.seed(), sink, n -> progress.update(done[0] += n, totalBytes, t.name()))));
+                    sink -> generate(t, index, type, o.arch(), o.seed(), sink, n -> progress.update(done[0] += n, totalBytes, t.name()))));
         }
         GgufWriter.write(out, metadata, data);
     }
 
     private static GgmlType typeOf(Tensor t, Options o) {
-        return t.norm() ? GgmlType.F32 : o.type();
+        return t.kind() == Kind.MATRIX ? o.type() : GgmlType.F32;
     }
 
-    /** The tensors of a Llama model in the order convert_hf_to_gguf.py writes them; ggml dims are [cols, rows]. */
-    private static List<Tensor> tensors(ModelShape s) {
+    /** The tensors of the model in the order convert_hf_to_gguf.py writes them; ggml dims are [cols, rows]. */
+    private static List<Tensor> tensors(Arch arch, ModelShape s) {
+        int dim = s.dim(), q = s.qDim(), kv = s.kvDim(), hd = s.headDim(), ffn = s.ffn();
         List<Tensor> t = new ArrayList<>();
-        t.add(new Tensor("token_embd.weight", new long[] {s.dim(), s.vocab()}, false));
+        if (arch == Arch.LLAMA31) t.add(new Tensor("rope_freqs.weight", new long[] {hd / 2}, Kind.ROPE_FREQS));
+        t.add(new Tensor("token_embd.weight", dim, s.vocab()));
         for (int l = 0; l < s.layers(); l++) {
             String b = "blk." + l + ".";
-            t.add(new Tensor(b + "attn_norm.weight", new long[] {s.dim()}, true));
-            t.add(new Tensor(b + "attn_q.weight", new long[] {s.dim(), s.dim()}, false));
-            t.add(new Tensor(b + "attn_k.weight", new long[] {s.dim(), s.kvDim()}, false));
-            t.add(new Tensor(b + "attn_v.weight", new long[] {s.dim(), s.kvDim()}, false));
-            t.add(new Tensor(b + "attn_output.weight", new long[] {s.dim(), s.dim()}, false));
-            t.add(new Tensor(b + "ffn_norm.weight", new long[] {s.dim()}, true));
-            t.add(new Tensor(b + "ffn_gate.weight", new long[] {s.dim(), s.ffn()}, false));
-            t.add(new Tensor(b + "ffn_up.weight", new long[] {s.dim(), s.ffn()}, false));
-            t.add(new Tensor(b + "ffn_down.weight", new long[] {s.ffn(), s.dim()}, false));
+            t.add(new Tensor(b + "attn_norm.weight", new long[] {dim}, Kind.NORM));
+            if (arch == Arch.PHI3) {
+                t.add(new Tensor(b + "attn_qkv.weight", dim, q + 2L * kv));
+            } else {
+                t.add(new Tensor(b + "attn_q.weight", dim, q));
+                t.add(new Tensor(b + "attn_k.weight", dim, kv));
+                t.add(new Tensor(b + "attn_v.weight", dim, kv));
+            }
+            if (arch == Arch.QWEN2) {
+                t.add(new Tensor(b + "attn_q.bias", new long[] {q}, Kind.BIAS));
+                t.add(new Tensor(b + "attn_k.bias", new long[] {kv}, Kind.BIAS));
+                t.add(new Tensor(b + "attn_v.bias", new long[] {kv}, Kind.BIAS));
+            }
+            if (arch.qkNorm()) {
+                t.add(new Tensor(b + "attn_q_norm.weight", new long[] {hd}, Kind.NORM));
+                t.add(new Tensor(b + "attn_k_norm.weight", new long[] {hd}, Kind.NORM));
+            }
+            t.add(new Tensor(b + "attn_output.weight", q, dim));
+            if (arch.gemma()) t.add(new Tensor(b + "post_attention_norm.weight", new long[] {dim}, Kind.NORM));
+            t.add(new Tensor(b + "ffn_norm.weight", new long[] {dim}, Kind.NORM));
+            if (arch == Arch.PHI3) {
+                t.add(new Tensor(b + "ffn_up.weight", dim, 2L * ffn)); // gate rows, then up rows
+            } else {
+                t.add(new Tensor(b + "ffn_gate.weight", dim, ffn));
+                t.add(new Tensor(b + "ffn_up.weight", dim, ffn));
+            }
+            t.add(new Tensor(b + "ffn_down.weight", ffn, dim));
+            if (arch.gemma()) t.add(new Tensor(b + "post_ffw_norm.weight", new long[] {dim}, Kind.NORM));
         }
-        t.add(new Tensor("output_norm.weight", new long[] {s.dim()}, true));
-        t.add(new Tensor("output.weight", new long[] {s.dim(), s.vocab()}, false));
+        t.add(new Tensor("output_norm.weight", new long[] {dim}, Kind.NORM));
+        if (!arch.gemma()) t.add(new Tensor("output.weight", dim, s.vocab())); // gemma's output is its embedding
         return t;
     }
 
     private static Map<String, GgufValue> metadata(ModelShape s, Options o) {
         Map<String, GgufValue> m = new LinkedHashMap<>();
-        m.put("general.architecture", GgufValue.ofString("llama"));
+        Arch arch = o.arch();
+        String a = arch.architecture() + ".";
+        m.put("general.architecture", GgufValue.ofString(arch.architecture()));
+        // no architecture in the name: llama.cpp looks for Phi-3's special tokens in a vocabulary when the name says "phi3"
         m.put("general.name", GgufValue.ofString("synthetic " + s.name() + " " + o.type() + " seed " + o.seed()));
-        m.put("llama.context_length", GgufValue.ofUInt32(o.context()));
-        m.put("llama.embedding_length", GgufValue.ofUInt32(s.dim()));
-        m.put("llama.block_count", GgufValue.ofUInt32(s.layers()));
-        m.put("llama.feed_forward_length", GgufValue.ofUInt32(s.ffn()));
-        m.put("llama.attention.head_count", GgufValue.ofUInt32(s.heads()));
-        m.put("llama.attention.head_count_kv", GgufValue.ofUInt32(s.kvHeads()));
-        m.put("llama.rope.dimension_count", GgufValue.ofUInt32(s.headDim()));
-        m.put("llama.attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f));
-        m.put("llama.rope.freq_base", GgufValue.ofFloat32(10000f));
-        m.put("llama.vocab_size", GgufValue.ofUInt32(s.vocab()));
+        m.put(a + "context_length", GgufValue.ofUInt32(o.context()));
+        m.put(a + "embedding_length", GgufValue.ofUInt32(s.dim()));
+        m.put(a + "block_count", GgufValue.ofUInt32(s.layers()));
+        m.put(a + "feed_forward_length", GgufValue.ofUInt32(s.ffn()));
+        m.put(a + "attention.head_count", GgufValue.ofUInt32(s.heads()));
+        m.put(a + "attention.head_count_kv", GgufValue.ofUInt32(s.kvHeads()));
+        m.put(a + "rope.dimension_count", GgufValue.ofUInt32(s.headDim()));
+        m.put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f));
+        m.put(a + "rope.freq_base", GgufValue.ofFloat32(10000f));
+        m.put(a + "vocab_size", GgufValue.ofUInt32(s.vocab()));
+        if (arch.qkNorm() || arch.gemma() || s.qDim() != s.dim()) {
+            m.put(a + "attention.key_length", GgufValue.ofUInt32(s.headDim()));
+            m.put(a + "attention.value_length", GgufValue.ofUInt32(s.headDim()));
+        }
+        if (arch.gemma()) m.put(a + "attention.sliding_window", GgufValue.ofUInt32(WINDOW));
+        if (arch == Arch.GEMMA2) {
+            m.put(a + "attn_logit_softcapping", GgufValue.ofFloat32(ATTN_SOFTCAP));
+            m.put(a + "final_logit_softcapping", GgufValue.ofFloat32(FINAL_SOFTCAP));
+        }
+        if (arch == Arch.GEMMA3) {
+            m.put(a + "rope.freq_base", GgufValue.ofFloat32(1000000f)); // the global layers' base, as Gemma 3's; local ones use 10000
+            m.put(a + "rope.scaling.type", GgufValue.ofString("linear"));
+            m.put(a + "rope.scaling.factor", GgufValue.ofFloat32(8f));
+        }
         m.put("general.file_type", GgufValue.ofUInt32(FileType.of(o.type())));
         m.put("general.quantization_version", GgufValue.ofUInt32(2));
         if (o.vocab() != null) {
@@ -129,7 +188,7 @@ public final class SyntheticModel {
     }
 
     /** Generates and converts one tensor a chunk of rows at a time. */
-    private static void generate(Tensor t, int index, GgmlType type, long seed, GgufWriter.Sink sink,
+    private static void generate(Tensor t, int index, GgmlType type, Arch arch, long seed, GgufWriter.Sink sink,
                                  java.util.function.LongConsumer wrote) throws IOException {
         int cols = (int) t.dims()[0];
         long rows = t.elements() / cols;
@@ -140,11 +199,19 @@ public final class SyntheticModel {
             MemorySegment buf = arena.allocate(rowBytes * rowsPerChunk);
             for (long r = 0, chunk = 0; r < rows; r += rowsPerChunk, chunk++) {
                 int n = (int) Math.min(rowsPerChunk, rows - r);
-                if (t.norm()) {
+                if (t.kind() == Kind.NORM && arch == Arch.LLAMA) {
                     java.util.Arrays.fill(x, 1f);
+                } else if (t.kind() == Kind.ROPE_FREQS) {
+                    // 1 for the fastest pair up to 8 for the slowest, as Llama 3.1's factors run
+                    for (int i = 0; i < cols; i++) x[i] = 1f + 7f * i / Math.max(1, cols - 1);
                 } else {
                     SplittableRandom rng = new SplittableRandom(mix(seed, index, chunk));
-                    for (int i = 0; i < n * cols; i++) x[i] = (float) (rng.nextGaussian() * STD);
+                    double std = switch (t.kind()) {
+                        case MATRIX -> arch == Arch.LLAMA ? STD : 1 / Math.sqrt(cols);
+                        default -> 0.1; // norms (around 1) and biases
+                    };
+                    double mean = t.kind() == Kind.NORM ? 1 : 0;
+                    for (int i = 0; i < n * cols; i++) x[i] = (float) (mean + rng.nextGaussian() * std);
                 }
                 // rows are independent: the K-quant searches are slow enough to want every core
                 java.util.stream.IntStream.range(0, n).parallel()

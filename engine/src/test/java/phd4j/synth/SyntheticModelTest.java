@@ -119,5 +119,8 @@ class SyntheticModelTest {
                 new SyntheticModel.Options(ModelShape.parse("64,1,4,4,128,100"), GgmlType.F32, 1, 16, null, null), Progress.NONE),
                 "vocab too small for the byte tokens");
         assertEquals(new ModelShape("1.1b", 2048, 22, 32, 4, 5632, 32000), ModelShape.named("1.1B"));
+        assertEquals(16, ModelShape.parse("64,2,4,2,128,320").headDim());
+        assertEquals(128, ModelShape.parse("64,2,4,2,128,320,32").qDim(), "a 7th number is the head size");
+        assertThrows(IllegalArgumentException.class, () -> ModelShape.parse("64,2,4,2,128,320,15"), "odd head size");
     }
 }

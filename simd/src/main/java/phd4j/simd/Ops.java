@@ -92,4 +92,61 @@ public final class Ops {
             out[oo + i] = g / (1f + Exp.exp(-g)) * up[uo + i];
         }
     }
+
+    /**
+     * RMSNorm of each of {@code heads} consecutive heads of x (from offset o) in place, each
+     * with the same weight[0 .. headDim): the query/key norms of qwen3 and gemma3.
+     */
+    public static void rmsNormHeads(float[] x, int o, int heads, int headDim, float[] weight, float eps) {
+        for (int h = 0; h < heads; h++) rmsNorm(x, o + h * headDim, weight, eps, x, o + h * headDim, headDim);
+    }
+
+    /**
+     * GEGLU with the tanh form of GELU: out[i] = gelu(gate[i]) * up[i], gelu(g) =
+     * g / 2 * (1 + tanh(sqrt(2 / pi) (g + 0.044715 g^3))); out may be gate. Vector lanes and
+     * the scalar tail do the same operations, so any split of a row gives the same bits.
+     */
+    public static void geglu(float[] gate, int go, float[] up, int uo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gate, go + i);
+            FloatVector inner = g.mul(g).fma(GELU_A, 1f).mul(g).mul(SQRT_2_OVER_PI);
+            g.mul(0.5f).mul(tanh(inner).add(1f)).mul(FloatVector.fromArray(S, up, uo + i)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            float g = gate[go + i];
+            float inner = Math.fma(g * g, GELU_A, 1f) * g * SQRT_2_OVER_PI;
+            out[oo + i] = g * 0.5f * (tanh(inner) + 1f) * up[uo + i];
+        }
+    }
+
+    private static final float GELU_A = 0.044715f;
+    private static final float SQRT_2_OVER_PI = 0.7978845608f;
+
+    /**
+     * Soft-capping, x[o + i] = cap * tanh(x[o + i] / cap): scores and logits are squashed into
+     * (-cap, cap) smoothly (gemma2). -infinity (a masked key) stays -infinity, so the cap may
+     * come before or after the mask.
+     */
+    public static void softcap(float[] x, int o, int n, float cap) {
+        float inv = 1f / cap;
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, o + i);
+            tanh(v.mul(inv)).mul(cap).blend(v, v.eq(Float.NEGATIVE_INFINITY)).intoArray(x, o + i);
+        }
+        for (; i < n; i++) {
+            if (x[o + i] != Float.NEGATIVE_INFINITY) x[o + i] = tanh(x[o + i] * inv) * cap;
+        }
+    }
+
+    /** tanh(y) = 1 - 2 / (e^2y + 1): exactly -1 or 1 once e^2y under- or overflows. */
+    private static FloatVector tanh(FloatVector y) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        return one.sub(FloatVector.broadcast(S, 2f).div(Exp.exp(y.add(y)).add(one)));
+    }
+
+    private static float tanh(float y) {
+        return 1f - 2f / (Exp.exp(y + y) + 1f);
+    }
 }

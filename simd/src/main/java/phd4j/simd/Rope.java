@@ -15,15 +15,27 @@ public final class Rope {
     private final float[] invFreq; // [ropeDim / 2]
 
     public Rope(Style style, int headDim, int ropeDim, float freqBase, float freqScale) {
+        this(style, headDim, ropeDim, freqBase, freqScale, null);
+    }
+
+    /**
+     * A RoPE whose frequency of pair i is also divided by freqFactors[i] ([ropeDim / 2], or null
+     * for none): Llama 3.1's long-context scaling, as ggml's rope takes it ("freq_factors").
+     */
+    public Rope(Style style, int headDim, int ropeDim, float freqBase, float freqScale, float[] freqFactors) {
         if (ropeDim > headDim || ropeDim % 2 != 0) {
             throw new IllegalArgumentException("rope dimension " + ropeDim + " must be even and <= head dimension " + headDim);
+        }
+        if (freqFactors != null && freqFactors.length != ropeDim / 2) {
+            throw new IllegalArgumentException(freqFactors.length + " frequency factors for " + ropeDim / 2 + " rotated pairs");
         }
         this.style = style;
         this.headDim = headDim;
         this.ropeDim = ropeDim;
         this.invFreq = new float[ropeDim / 2];
         for (int i = 0; i < invFreq.length; i++) {
-            invFreq[i] = (float) (freqScale * Math.pow(freqBase, -2.0 * i / ropeDim));
+            double f = freqScale * Math.pow(freqBase, -2.0 * i / ropeDim);
+            invFreq[i] = (float) (freqFactors != null ? f / freqFactors[i] : f);
         }
     }
 

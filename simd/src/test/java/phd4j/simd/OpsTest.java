@@ -71,6 +71,46 @@ class OpsTest {
         assertArrayEquals(gateBefore, gate);
     }
 
+    /** GEGLU, soft-capping and per-head RMSNorm against double-precision formulas, over vector lanes and tails. */
+    @Test
+    void gegluSoftcapAndHeadNorms() {
+        Random r = new Random(9);
+        float[] gate = random(r, 45), up = random(r, 45), out = new float[46];
+        gate[3] = 12f;  // tanh saturates: gelu(g) = g
+        gate[4] = -12f; // gelu(g) = 0
+        Ops.geglu(gate, 1, up, 2, out, 1, 41);
+        for (int i = 0; i < 41; i++) {
+            double g = gate[1 + i];
+            double gelu = 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
+            assertEquals(gelu * up[2 + i], out[1 + i], 1e-5 * Math.max(1, Math.abs(gelu * up[2 + i])), "element " + i);
+        }
+        assertEquals(0f, out[0]);
+
+        float[] x = random(r, 40);
+        for (int i = 0; i < x.length; i++) x[i] *= 20;
+        x[7] = Float.NEGATIVE_INFINITY;  // a masked score, in the vector part
+        x[38] = Float.NEGATIVE_INFINITY; // and in the tail
+        float[] before = x.clone();
+        Ops.softcap(x, 1, 38, 5f);
+        for (int i = 1; i < 39; i++) {
+            if (before[i] == Float.NEGATIVE_INFINITY) assertEquals(Float.NEGATIVE_INFINITY, x[i], "masked stays masked");
+            else assertEquals(5 * Math.tanh(before[i] / 5), x[i], 2e-6 * 5, "element " + i);
+        }
+        assertEquals(before[0], x[0]);
+        assertEquals(before[39], x[39]);
+
+        int heads = 3, hd = 6;
+        float[] q = random(r, 2 + heads * hd), w = random(r, hd), expect = q.clone();
+        for (int h = 0; h < heads; h++) {
+            double ss = 0;
+            for (int i = 0; i < hd; i++) ss += (double) q[2 + h * hd + i] * q[2 + h * hd + i];
+            double scale = 1 / Math.sqrt(ss / hd + 1e-6);
+            for (int i = 0; i < hd; i++) expect[2 + h * hd + i] = (float) (q[2 + h * hd + i] * scale * w[i]);
+        }
+        Ops.rmsNormHeads(q, 2, heads, hd, w, 1e-6f);
+        assertArrayEquals(expect, q, 1e-5f);
+    }
+
     /** RoPE against the textbook complex rotation, in both pairings, with a partial rotary dimension. */
     @Test
     void ropeRotatesPairsByPositionDependentAngles() {

@@ -53,6 +53,7 @@ final class InfoCommand implements Callable<Integer> {
             LlamaConfig c = model.config();
             out.printf("model: %s, %d layers, dim %d, %d heads (%d kv, head dim %d), ffn %d, vocab %d, trained context %d%n",
                     c.architecture(), c.layers(), c.dim(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.vocabSize(), c.trainedContext());
+            if (!c.options().isEmpty()) out.printf("options: %s%n", c.options());
             out.printf("parameters: %,d%n", model.parameterCount());
             out.printf("weights: %s%n", bytes(model.weightBytes()));
             PhdConfig phd = model.phd();

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import phd4j.gguf.GgufFile;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
+import phd4j.synth.Arch;
 import phd4j.synth.ModelShape;
 import phd4j.synth.SyntheticModel;
 import picocli.CommandLine.Command;
@@ -15,9 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code phd synth}: writes a random-weight Llama model of a real shape, for benchmarks. */
+/** {@code phd synth}: writes a random-weight model of a real shape, for benchmarks and engine comparisons. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Write a Llama GGUF model with random weights (~N(0, 0.02^2), norms 1), generated as it is written.",
+        description = {"Write a GGUF model with random weights (llama: ~N(0, 0.02^2), norms 1), generated as it is written.",
                 "The same options and seed give the same file. llama.cpp loads and runs it too."})
 final class SynthCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -25,8 +26,13 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", paramLabel = "NAME", description = "a named shape: " + ModelShape.NAMES)
     String shapeName;
 
-    @Option(names = "--dims", paramLabel = "D,L,H,KV,FFN,V", description = "dim,layers,heads,kvHeads,ffn,vocab")
+    @Option(names = "--dims", paramLabel = "D,L,H,KV,FFN,V[,HD]", description = "dim,layers,heads,kvHeads,ffn,vocab[,head size]; the head size is dim / heads unless given")
     String dims;
+
+    @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "llama",
+            description = "architecture: " + Arch.NAMES + "; the others than llama get weights of order 1, norms and biases"
+                    + " that are not trivial, and small sliding windows and soft-caps (default: ${DEFAULT-VALUE})")
+    String archName;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
             description = "type of every weight matrix (the output one too): F32, F16, BF16, Q8_0, Q4_0, or Q4_K, Q5_K, Q6_K"
@@ -61,7 +67,9 @@ final class SynthCommand implements Callable<Integer> {
         try {
             SyntheticModel.Options options;
             try {
-                options = new SyntheticModel.Options(shape, type, seed, context, vocabFile, phd);
+                Arch arch = Arch.named(archName);
+                if (arch == null) throw bad("unknown architecture '" + archName + "' (" + Arch.NAMES + ")");
+                options = new SyntheticModel.Options(arch, shape, type, seed, context, vocabFile, phd);
             } catch (IllegalArgumentException e) {
                 throw bad(e.getMessage());
             }
@@ -72,7 +80,7 @@ final class SynthCommand implements Callable<Integer> {
             if (vocabFile != null && !vocabFile.has("tokenizer.ggml.tokens")) {
                 throw new Main.UserException(vocab + ": has no tokenizer.ggml.tokens");
             }
-            err.println("synth: " + shape + (vocabFile != null ? ", vocabulary from " + vocab : "") + ", " + type + ", seed " + seed);
+            err.println("synth: " + options.arch().key() + " " + shape + (vocabFile != null ? ", vocabulary from " + vocab : "") + ", " + type + ", seed " + seed);
             ProgressBar bar = new ProgressBar(err, "synth");
             try {
                 SyntheticModel.write(out, options, bar);
@@ -87,7 +95,7 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     private ModelShape shape() {
-        if ((shapeName == null) == (dims == null)) throw bad("give either --shape NAME or --dims D,L,H,KV,FFN,V");
+        if ((shapeName == null) == (dims == null)) throw bad("give either --shape NAME or --dims D,L,H,KV,FFN,V[,HD]");
         if (shapeName != null) {
             ModelShape s = ModelShape.named(shapeName);
             if (s == null) throw bad("unknown shape '" + shapeName + "' (" + ModelShape.NAMES + ")");
