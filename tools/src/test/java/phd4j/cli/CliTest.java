@@ -54,7 +54,7 @@ class CliTest {
 
     @Test
     void helpOnEveryCommand() {
-        for (String cmd : List.of("run", "chat", "template", "logits", "tokenize", "info", "bench", "sweep", "quantize", "synth")) {
+        for (String cmd : List.of("run", "chat", "template", "serve", "logits", "tokenize", "info", "bench", "sweep", "quantize", "synth")) {
             Result r = phd(cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: phd " + cmd), r.out());

@@ -1,0 +1,56 @@
+package phd4j.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import phd4j.Model;
+import phd4j.serve.Server;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code phd serve}: an OpenAI-compatible HTTP server for one model (see phd4j.serve.Server). */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a model over the OpenAI HTTP API: /v1/chat/completions, /v1/completions, /v1/models,",
+                "and llama-server's /health, /tokenize, /detokenize. One line per request on stderr."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Mixin PhdOptions phdOptions;
+    @Mixin TemplateOptions templateOptions;
+
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
+            description = "context length of each slot in tokens; 0: the model's, at most 4096 (default: ${DEFAULT-VALUE})")
+    int context;
+
+    @Option(names = {"-np", "--parallel"}, paramLabel = "SLOTS", defaultValue = "1",
+            description = "requests generating at once, each with its own KV cache (default: ${DEFAULT-VALUE})")
+    int slots;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "require 'Authorization: Bearer KEY' (not on /health)")
+    String apiKey;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw common.bad("--port must be in 0..65535, got " + port);
+        if (slots < 1) throw common.bad("-np must be >= 1, got " + slots);
+        if (context < 0) throw common.bad("-c must be >= 0, got " + context);
+        PrintWriter err = common.spec.commandLine().getErr();
+        try (Server server = new Server(host, port, apiKey, err, VerboseOption.verbose);
+             Model model = Model.load(common.model(), common.threads, phdOptions.config())) {
+            PhdOptions.announce(model, err);
+            int ctx = context > 0 ? context : Math.min(model.config().trainedContext(), 4096);
+            String id = model.file().path().getFileName().toString();
+            server.ready(model, id, templateOptions.template(model, err), slots, ctx);
+            err.println("serve: " + id + " on http://" + host + ":" + server.port() + " (" + slots + " slot(s) of " + ctx + " tokens)");
+            err.flush();
+            new CountDownLatch(1).await(); // until the process is stopped
+        }
+        return 0;
+    }
+}

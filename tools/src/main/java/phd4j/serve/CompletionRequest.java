@@ -1,0 +1,136 @@
+package phd4j.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import phd4j.GenerationParams;
+import phd4j.chat.ChatMessage;
+import phd4j.sample.SamplerParams;
+
+/**
+ * A /v1/chat/completions or /v1/completions body, validated field by field: a mistake is a 400
+ * naming the field, a field phd4j cannot honour (logprobs, penalties, n > 1) is refused rather
+ * than ignored.
+ *
+ * @param messages the conversation (chat), else null
+ * @param prompt   the prompt text (completions), else null
+ */
+record CompletionRequest(List<ChatMessage> messages, String prompt, int maxTokens, SamplerParams sampler,
+                         List<String> stop, boolean stream, boolean includeUsage) {
+
+    static CompletionRequest parse(JsonNode body, boolean chat, long defaultSeed) {
+        if (body == null || !body.isObject()) throw ApiException.badRequest(null, "the body must be a JSON object");
+        List<ChatMessage> messages = null;
+        String prompt = null;
+        if (chat) {
+            JsonNode m = body.get("messages");
+            if (m == null || !m.isArray() || m.isEmpty()) throw ApiException.badRequest("messages", "'messages' must be a non-empty array");
+            messages = new ArrayList<>();
+            for (int i = 0; i < m.size(); i++) messages.add(message(m.get(i), "messages[" + i + "]"));
+        } else {
+            JsonNode p = body.get("prompt");
+            if (p == null || !p.isTextual()) throw ApiException.badRequest("prompt", "'prompt' must be a string");
+            prompt = p.asText();
+        }
+        int n = integer(body, "n", 1, 1, 1);
+        if (n != 1) throw ApiException.badRequest("n", "'n' must be 1");
+        for (String unsupported : List.of("logprobs", "top_logprobs", "tools", "response_format")) {
+            JsonNode v = body.get(unsupported);
+            if (v != null && !v.isNull() && !(v.isBoolean() && !v.asBoolean())) {
+                throw ApiException.badRequest(unsupported, "'" + unsupported + "' is not supported by phd4j yet");
+            }
+        }
+        for (String penalty : List.of("presence_penalty", "frequency_penalty")) {
+            if (number(body, penalty, 0, -2, 2) != 0) throw ApiException.badRequest(penalty, "'" + penalty + "' is not supported by phd4j yet (repeat_penalty is)");
+        }
+        int maxTokens = body.has("max_completion_tokens") ? integer(body, "max_completion_tokens", 0, 1, Integer.MAX_VALUE)
+                : integer(body, "max_tokens", 0, 1, Integer.MAX_VALUE);
+        SamplerParams sampler;
+        try {
+            sampler = new SamplerParams((float) number(body, "temperature", 0.8, 0, 2), integer(body, "top_k", 40, 0, Integer.MAX_VALUE),
+                    (float) number(body, "top_p", 0.95, 0, 1), (float) number(body, "min_p", 0.05, 0, 1),
+                    (float) number(body, "repeat_penalty", 1.0, 0, 10), 64, body.has("seed") ? longValue(body, "seed") : defaultSeed);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(null, e.getMessage());
+        }
+        List<String> stop = stops(body.get("stop"));
+        boolean stream = bool(body, "stream");
+        JsonNode options = body.get("stream_options");
+        boolean usage = options != null && options.isObject() && bool(options, "include_usage");
+        return new CompletionRequest(messages, prompt, maxTokens, sampler, stop, stream, usage);
+    }
+
+    GenerationParams params(int remainingContext) {
+        int max = maxTokens > 0 ? Math.min(maxTokens, remainingContext) : remainingContext;
+        return new GenerationParams(Math.max(1, max), sampler, stop, List.of(), false);
+    }
+
+    private static ChatMessage message(JsonNode m, String where) {
+        if (m == null || !m.isObject()) throw ApiException.badRequest(where, where + " must be an object");
+        JsonNode role = m.get("role");
+        if (role == null || !role.isTextual()) throw ApiException.badRequest(where + ".role", where + ".role must be a string");
+        JsonNode content = m.get("content");
+        String text;
+        if (content == null || content.isNull()) {
+            text = "";
+        } else if (content.isTextual()) {
+            text = content.asText();
+        } else if (content.isArray()) { // parts: only text ones
+            StringBuilder b = new StringBuilder();
+            for (JsonNode part : content) {
+                if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw ApiException.badRequest(where + ".content", where + ".content: only text parts are supported");
+                }
+                b.append(part.get("text").asText());
+            }
+            text = b.toString();
+        } else {
+            throw ApiException.badRequest(where + ".content", where + ".content must be a string or an array of text parts");
+        }
+        return new ChatMessage(role.asText(), text);
+    }
+
+    private static List<String> stops(JsonNode s) {
+        if (s == null || s.isNull()) return List.of();
+        List<String> out = new ArrayList<>();
+        if (s.isTextual()) out.add(s.asText());
+        else if (s.isArray() && s.size() <= 4) for (JsonNode e : s) {
+            if (!e.isTextual()) throw ApiException.badRequest("stop", "'stop' must be a string or up to 4 strings");
+            out.add(e.asText());
+        }
+        else throw ApiException.badRequest("stop", "'stop' must be a string or up to 4 strings");
+        if (out.stream().anyMatch(String::isEmpty)) throw ApiException.badRequest("stop", "'stop' strings must not be empty");
+        return out;
+    }
+
+    private static double number(JsonNode body, String field, double otherwise, double min, double max) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return otherwise;
+        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+            throw ApiException.badRequest(field, "'" + field + "' must be a number in " + min + ".." + max);
+        }
+        return v.asDouble();
+    }
+
+    private static int integer(JsonNode body, String field, int otherwise, int min, int max) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return otherwise;
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+            throw ApiException.badRequest(field, "'" + field + "' must be an integer in " + min + ".." + max);
+        }
+        return v.asInt();
+    }
+
+    private static long longValue(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) throw ApiException.badRequest(field, "'" + field + "' must be an integer");
+        return v.asLong();
+    }
+
+    private static boolean bool(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return false;
+        if (!v.isBoolean()) throw ApiException.badRequest(field, "'" + field + "' must be true or false");
+        return v.asBoolean();
+    }
+}
