@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import phd4j.Model;
+import phd4j.Session;
 import phd4j.convert.Progress;
 import phd4j.phd.DenseReference.Settings;
 import phd4j.simd.GgmlType;
@@ -24,7 +26,10 @@ import phd4j.testing.Json;
  * positions); global layers use the PHD rule alone.
  *
  * <p>First {@link DenseReference} itself is checked at K=1 against llama.cpp's logits (the
- * fixtures ArchFixtureTest uses, on the same synthetic models).
+ * fixtures ArchFixtureTest uses, on the same synthetic models), then the engine with K = 1, 2, 3
+ * and every variant against the reference, with prompts longer than the synthetic models'
+ * window of 3 so that the window cuts: the prompt as one batch, in batches of 4, through the
+ * variant-minimal prefill, and token by token (the decode path).
  */
 class GemmaPhdReferenceTest {
     /** llama.cpp reads its CPU GELU from an f16 table at the f16-rounded input: ArchFixtureTest's bound for gemma. */
@@ -85,5 +90,73 @@ class GemmaPhdReferenceTest {
             for (boolean b : m[i]) got.append(b ? '1' : '.');
             assertEquals(expect[i].replace(" ", ""), got.toString(), "row p" + i / 2 + "." + (i % 2 + 1));
         }
+    }
+
+    /**
+     * K=1 ties the engine to the reference more tightly than llama.cpp's f16 GELU allows. W = 2
+     * stays inside the window of 3 positions; W = 5 reaches further back, so there the window
+     * cuts the hidden tokens too.
+     */
+    static final List<Settings> SETTINGS = List.of(Settings.phd(1),
+            Settings.phd(2), Settings.swa(2, 2), Settings.swa(2, 5), Settings.cswa(2, 2, 4), Settings.cswa(2, 5, 8),
+            Settings.phd(3), Settings.swa(3, 2), Settings.swa(3, 5), Settings.cswa(3, 2, 4), Settings.cswa(3, 5, 8));
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"gemma2, '64,2,4,2,128,320,24'", "gemma3, '32,6,2,1,64,320,32'"})
+    void engineMatchesTheReference(String arch, String dims) {
+        Path file = write(arch, dims);
+        DenseReference ref = DenseReference.load(file);
+        int t = 10;
+        int[] prompt = RandomModelsTest.randomTokens(31, t, ref.vocabSize());
+        StringBuilder report = new StringBuilder();
+        double worstAll = 0;
+        for (Settings set : SETTINGS) {
+            String name = arch + " " + set;
+            // the window cuts: some key the PHD rule allows is out of a local layer's window, a hidden one where W reaches past it
+            boolean[][] phd = DenseReference.mask(set, t), local = DenseReference.localMask(set, t, ref.window);
+            boolean cutsAny = false, cutsHidden = false;
+            for (int i = 0; i < phd.length; i++) {
+                for (int j = 0; j < phd.length; j++) {
+                    if (phd[i][j] && !local[i][j]) {
+                        cutsAny = true;
+                        if (j % set.k() > 0) cutsHidden = true;
+                    }
+                }
+            }
+            assertTrue(cutsAny, name + ": the window cuts");
+            if (set.variant() != DenseReference.Variant.PHD && set.window() > (ref.window - 1) * (set.k() - 1)) {
+                assertTrue(cutsHidden, name + ": the window cuts hidden tokens");
+            }
+
+            double[][] expect = ref.logits(set, prompt);
+            double worst = 0;
+            try (Model model = Model.load(file, 2, PhdEngineVsReferenceTest.config(set))) {
+                assertTrue(model.config().slidingWindow() != null, name + ": the engine sees local layers");
+                // every position, one batch and batches of 4
+                for (int batch : new int[] {Session.DEFAULT_PROMPT_BATCH, 4}) {
+                    try (Session s = model.newSession(64, Session.defaultKeep(64), batch)) {
+                        float[][] got = s.evaluateAll(prompt);
+                        assertEquals(t, got.length, name + " positions");
+                        for (int p = 0; p < t; p++) {
+                            worst = PhdEngineVsReferenceTest.check(worst, expect[p], got[p], name + " evaluateAll batch " + batch + " position " + p);
+                        }
+                    }
+                }
+                // the variant-minimal prefill
+                try (Session s = model.newSession(64)) {
+                    worst = PhdEngineVsReferenceTest.check(worst, expect[t - 1], s.evaluate(prompt), name + " evaluate(prompt)");
+                }
+                // token by token: each a decode step of K rows against the caches
+                try (Session s = model.newSession(64)) {
+                    for (int p = 0; p < t; p++) {
+                        worst = PhdEngineVsReferenceTest.check(worst, expect[p], s.evaluate(new int[] {prompt[p]}), name + " decode position " + p);
+                    }
+                }
+            }
+            report.append(String.format("  %-22s T=%d max |diff| %.3g%n", name, t, worst));
+            worstAll = Math.max(worstAll, worst);
+        }
+        System.out.print("engine vs dense reference, " + arch + ":\n" + report);
+        System.out.printf("engine vs dense reference, %s: worst %.3g%n", arch, worstAll);
     }
 }
