@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ import phd4j.testing.Json;
  * fixtures ArchFixtureTest uses, on the same synthetic models), then the engine with K = 1, 2, 3
  * and every variant against the reference, with prompts longer than the synthetic models'
  * window of 3 so that the window cuts: the prompt as one batch, in batches of 4, through the
- * variant-minimal prefill, and token by token (the decode path).
+ * variant-minimal prefill (whole and split in two calls), and token by token (the decode path).
  */
 class GemmaPhdReferenceTest {
     /** llama.cpp reads its CPU GELU from an f16 table at the f16-rounded input: ArchFixtureTest's bound for gemma. */
@@ -142,9 +143,14 @@ class GemmaPhdReferenceTest {
                         }
                     }
                 }
-                // the variant-minimal prefill
+                // the variant-minimal prefill, whole and in two calls (the second starts with the caches of the first)
                 try (Session s = model.newSession(64)) {
                     worst = PhdEngineVsReferenceTest.check(worst, expect[t - 1], s.evaluate(prompt), name + " evaluate(prompt)");
+                }
+                try (Session s = model.newSession(64)) {
+                    int cut = 4;
+                    worst = PhdEngineVsReferenceTest.check(worst, expect[cut - 1], s.evaluate(Arrays.copyOf(prompt, cut)), name + " first part");
+                    worst = PhdEngineVsReferenceTest.check(worst, expect[t - 1], s.evaluate(Arrays.copyOfRange(prompt, cut, t)), name + " second part");
                 }
                 // token by token: each a decode step of K rows against the caches
                 try (Session s = model.newSession(64)) {
