@@ -29,6 +29,7 @@ final class StreamingReference {
 
     StreamingReference(DenseReference model, int k, int ctx, int keep) {
         if (keep >= ctx) throw new IllegalArgumentException("keep must be < ctx");
+        if (!model.arch.equals("llama")) throw new IllegalArgumentException("the streaming reference does llama only, not " + model.arch);
         this.m = model;
         this.k = k;
         this.ctx = ctx;
