@@ -8,7 +8,6 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
-import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -49,7 +48,6 @@ final class PhdEngine implements AutoCloseable {
     /** Extra stop strings: the ChatML markers when ChatML is a fallback the model was not trained on. */
     private final List<String> templateStops;
     private final int contextLength;
-    private final SamplerParams sampler;
     private final ChatRequestParameters defaults;
     private final String modelName;
     private final Semaphore permits;
@@ -82,13 +80,11 @@ final class PhdEngine implements AutoCloseable {
             this.contextLength = b.contextLength != null ? b.contextLength
                     : trained > 0 ? Math.min(trained, DEFAULT_MAX_CONTEXT) : DEFAULT_MAX_CONTEXT;
             if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, is " + contextLength);
-            SamplerParams d = SamplerParams.DEFAULTS;
-            this.sampler = new SamplerParams(d.temperature(), d.topK(), d.topP(),
-                    b.minP != null ? b.minP.floatValue() : d.minP(),
-                    b.repeatPenalty != null ? b.repeatPenalty.floatValue() : d.repeatPenalty(),
-                    d.repeatLastN(), b.seed != null ? b.seed : d.seed());
             this.modelName = b.modelName != null ? b.modelName : fileName(model);
-            this.defaults = DefaultChatRequestParameters.builder()
+            this.defaults = PhdChatRequestParameters.builder()
+                    .seed(b.seed)
+                    .minP(b.minP)
+                    .repeatPenalty(b.repeatPenalty)
                     .modelName(modelName)
                     .temperature(b.temperature)
                     .topP(b.topP)
@@ -135,7 +131,8 @@ final class PhdEngine implements AutoCloseable {
      * @throws UnsupportedFeatureException for tools, JSON response formats, penalties or non-text content
      */
     ChatResponse chat(ChatRequest request, Consumer<String> partial) {
-        ChatRequestParameters p = request.parameters();
+        // ChatModel.chat has merged them already; doChat called directly has not
+        ChatRequestParameters p = defaults.overrideWith(request.parameters());
         validate(p);
         List<ChatMessage> messages = messages(request.messages());
         GenerationParams params = params(p);
@@ -146,7 +143,7 @@ final class PhdEngine implements AutoCloseable {
                 if (partial != null && !text.isEmpty()) partial.accept(text);
                 return true;
             });
-            int input = (int) (session.position() - r.decodedTokens());
+            int input = session.position() - r.decodedTokens();
             int output = r.tokens().length;
             healthy = true;
             return ChatResponse.builder()
@@ -193,14 +190,16 @@ final class PhdEngine implements AutoCloseable {
     }
 
     private GenerationParams params(ChatRequestParameters p) {
-        SamplerParams s = sampler;
-        if (p.temperature() != null || p.topP() != null || p.topK() != null) {
-            s = new SamplerParams(
-                    p.temperature() != null ? p.temperature().floatValue() : s.temperature(),
-                    p.topK() != null ? p.topK() : s.topK(),
-                    p.topP() != null ? p.topP().floatValue() : s.topP(),
-                    s.minP(), s.repeatPenalty(), s.repeatLastN(), s.seed());
-        }
+        SamplerParams d = SamplerParams.DEFAULTS;
+        PhdChatRequestParameters phd = p instanceof PhdChatRequestParameters x ? x : PhdChatRequestParameters.builder().build();
+        SamplerParams s = new SamplerParams(
+                p.temperature() != null ? p.temperature().floatValue() : d.temperature(),
+                p.topK() != null ? p.topK() : d.topK(),
+                p.topP() != null ? p.topP().floatValue() : d.topP(),
+                phd.minP() != null ? phd.minP().floatValue() : d.minP(),
+                phd.repeatPenalty() != null ? phd.repeatPenalty().floatValue() : d.repeatPenalty(),
+                d.repeatLastN(),
+                phd.seed() != null ? phd.seed() : d.seed());
         // without a limit, at most a context's worth: a model may never write its end-of-turn token
         int max = p.maxOutputTokens() != null ? p.maxOutputTokens() : contextLength;
         List<String> stops = new ArrayList<>(templateStops);
@@ -235,6 +234,12 @@ final class PhdEngine implements AutoCloseable {
             throw new IllegalArgumentException("topP must be in (0, 1], is " + p.topP());
         }
         if (p.topK() != null && p.topK() < 0) throw new IllegalArgumentException("topK must be >= 0, is " + p.topK());
+        if (p instanceof PhdChatRequestParameters phd) {
+            if (phd.minP() != null && !(phd.minP() >= 0 && phd.minP() <= 1)) throw new IllegalArgumentException("minP must be in [0, 1], is " + phd.minP());
+            if (phd.repeatPenalty() != null && !(phd.repeatPenalty() > 0 && Double.isFinite(phd.repeatPenalty()))) {
+                throw new IllegalArgumentException("repeatPenalty must be > 0, is " + phd.repeatPenalty());
+            }
+        }
         if (p.maxOutputTokens() != null && p.maxOutputTokens() < 1) {
             throw new IllegalArgumentException("maxOutputTokens must be >= 1, is " + p.maxOutputTokens());
         }

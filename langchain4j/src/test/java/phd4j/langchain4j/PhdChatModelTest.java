@@ -103,6 +103,20 @@ class PhdChatModelTest {
         String a = chat.chat(request(hot, UserMessage.from(PROMPT))).aiMessage().text();
         String b = chat.chat(request(hot, UserMessage.from(PROMPT))).aiMessage().text();
         assertEquals(a, b);
+        // phd4j's own parameters: the seed chooses the sample (one of three seeds differs from the others)
+        List<String> bySeed = new ArrayList<>();
+        for (long seed : new long[] {1, 2, 3}) {
+            ChatRequestParameters seeded = PhdChatRequestParameters.builder().temperature(1.5).topK(0).topP(1.0).seed(seed).build();
+            String first = chat.chat(request(seeded, UserMessage.from(PROMPT))).aiMessage().text();
+            assertEquals(first, chat.chat(request(seeded, UserMessage.from(PROMPT))).aiMessage().text());
+            bySeed.add(first);
+        }
+        assertTrue(bySeed.stream().distinct().count() > 1, () -> "the same reply for every seed: " + bySeed);
+        // the merge keeps them: the chat model's defaults (greedy, 24 tokens) with a seed on top
+        ChatRequestParameters merged = chat.defaultRequestParameters().overrideWith(PhdChatRequestParameters.builder().seed(7L).build());
+        assertEquals(7L, ((PhdChatRequestParameters) merged).seed());
+        assertEquals(0.0, merged.temperature());
+        assertEquals(24, merged.maxOutputTokens());
     }
 
     @Test
