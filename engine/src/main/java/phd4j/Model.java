@@ -166,6 +166,14 @@ public final class Model implements AutoCloseable {
         return new Session(this, contextLength, keep, promptBatch);
     }
 
+    /**
+     * A decoder that steps the generations of up to {@code maxSequences} sessions of this model
+     * together, one forward pass per token for all of them (see {@link BatchDecoder}).
+     */
+    public BatchDecoder newBatchDecoder(int maxSequences) {
+        return new BatchDecoder(this, maxSequences);
+    }
+
     @Override
     public void close() {
         pool.close();
