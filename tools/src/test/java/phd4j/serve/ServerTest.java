@@ -155,6 +155,31 @@ class ServerTest {
     }
 
     @Test
+    void concurrentRequestsAnswerAsTheyDoAlone() throws Exception {
+        // the slots' generations share decode steps (Scheduler): greedy text must not depend on the company
+        String[] prompts = {"It is a truth", "Once upon a time", "She said", "The house at Longbourn", "Enter a", "My dear"};
+        String[] alone = new String[prompts.length];
+        for (int i = 0; i < prompts.length; i++) alone[i] = completion(prompts[i]);
+        java.util.List<java.util.concurrent.CompletableFuture<String>> together = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String p : prompts) together.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return completion(p);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, pool));
+            for (int i = 0; i < prompts.length; i++) assertEquals(alone[i], together.get(i).get(60, TimeUnit.SECONDS), prompts[i]);
+        }
+    }
+
+    private static String completion(String prompt) throws Exception {
+        HttpResponse<String> r = post("/v1/completions", "{\"prompt\":\"" + prompt + "\",\"max_tokens\":12,\"temperature\":0}");
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).at("/choices/0/text").asText();
+    }
+
+    @Test
     void aClientThatGoesAwayFreesItsSlot() throws Exception {
         // both slots: streams that are dropped after their first bytes; then a request must still be served
         for (int i = 0; i < 4; i++) {
