@@ -72,13 +72,8 @@ public final class Forward {
     private final int[] segTail;                      // its first logit row (segBase + segRows if none)
     private final int[] rowSeg;                       // [maxBatch] the sequence of each row
     private int nSeg;
-
-    // The sequence attention works on (see enter): its cache and rows.
-    private OriginalKvRing ring;
-    private HiddenWindow window;      // null unless the variant keeps hidden tokens
-    private int base, ns;             // its rows: base .. base + ns
-    private int p0;                   // its first position in the batch; everything before is cached
-    private int maskOff, windowMaskOff, hiddenTotal;
+    // A layer's attention tasks (times the KV heads): task t is rows fullRows[taskFirst[t] .. taskEnd[t]) of sequence taskSeg[t].
+    private final int[] taskSeg, taskFirst, taskEnd;
 
     // Activations, [maxBatch][width] row-major.
     private final float[] x;          // residual stream [dim]
@@ -98,7 +93,6 @@ public final class Forward {
     private final int[] fromRow;          // [maxBatch] first cached non-sink original row i sees
     private final boolean[] batchMask;    // [rows][rows] may row i see row j of its sequence
     private final boolean[] windowMask;   // [rows][window] may row i see hidden-window entry e of its sequence
-    private int sinks;                    // cached sink entries every row of the current sequence sees
     private final ThreadLocal<AttentionScratch> scratch = ThreadLocal.withInitial(AttentionScratch::new);
 
     /** Query rows (row x query head) one attention task takes: its keys are read once for all of them. */
@@ -162,6 +156,9 @@ public final class Forward {
         this.segHiddenTotal = new int[maxBatch];
         this.segTail = new int[maxBatch];
         this.rowSeg = new int[maxBatch];
+        this.taskSeg = new int[maxBatch];
+        this.taskFirst = new int[maxBatch];
+        this.taskEnd = new int[maxBatch];
         this.rowPos = new int[maxBatch];
         this.rowCopy = new int[maxBatch];
         this.hiddenPos = new int[maxBatch];
@@ -371,26 +368,32 @@ public final class Forward {
         });
         MemorySegment.copy(k, 0, kRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
         MemorySegment.copy(v, 0, vRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
+        // Tasks of all sequences in one parallelFor: a decode step of eight sequences is eight
+        // small tasks per KV head, too little work to hand to the pool sequence by sequence.
         int group = c.heads() / c.kvHeads();
         int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
+        int blocks = 0;
+        long work = 0;
         for (int s = 0, f0 = 0; s < nSeg; s++) {
-            enter(s);
             int f1 = f0; // this sequence's rows in full: fullRows[f0 .. f1)
-            while (f1 < full && fullRows[f1] < base + ns) f1++;
-            int first = f0, end = f1;
-            int blocks = (end - first + rowsPerTask - 1) / rowsPerTask;
-            int tasks = blocks * c.kvHeads();
-            long work = (long) (end - first) * (Math.min(p0, ring.capacity()) + ns) * qDim;
-            if (work < MIN_PARALLEL_ATTENTION) {
-                for (int t = 0; t < tasks; t++) attendBlock(l, t % c.kvHeads(), first + t / c.kvHeads() * rowsPerTask, Math.min(end, first + (t / c.kvHeads() + 1) * rowsPerTask));
-            } else {
-                pool.parallelFor(tasks, (t0, t1) -> {
-                    for (int t = t0; t < t1; t++) attendBlock(l, t % c.kvHeads(), first + t / c.kvHeads() * rowsPerTask, Math.min(end, first + (t / c.kvHeads() + 1) * rowsPerTask));
-                });
+            while (f1 < full && fullRows[f1] < segBase[s] + segRows[s]) f1++;
+            for (int f = f0; f < f1; f += rowsPerTask) {
+                taskSeg[blocks] = s;
+                taskFirst[blocks] = f;
+                taskEnd[blocks++] = Math.min(f1, f + rowsPerTask);
             }
-            storeKeysAndValues(l);
+            work += (long) (f1 - f0) * (Math.min(rowPos[segBase[s]], segCache[s].ring.capacity()) + segRows[s]) * qDim;
             f0 = f1;
         }
+        int tasks = blocks * c.kvHeads(), heads = c.kvHeads();
+        if (work < MIN_PARALLEL_ATTENTION) {
+            for (int t = 0; t < tasks; t++) attendBlock(l, taskSeg[t / heads], t % heads, taskFirst[t / heads], taskEnd[t / heads]);
+        } else {
+            pool.parallelFor(tasks, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) attendBlock(l, taskSeg[t / heads], t % heads, taskFirst[t / heads], taskEnd[t / heads]);
+            });
+        }
+        for (int s = 0; s < nSeg; s++) storeKeysAndValues(l, s);
         if (full == 0) return;
         for (int r = 0; r < full; r++) {
             if (fullRows[r] != r) System.arraycopy(att, fullRows[r] * qDim, att, r * qDim, qDim);
@@ -422,20 +425,6 @@ public final class Forward {
         else pool.parallelFor(rows, task);
     }
 
-    /** Makes sequence s the one attention works on: its cache, rows and place in the masks. */
-    private void enter(int s) {
-        KvCache cache = segCache[s];
-        ring = cache.ring;
-        window = cache.window;
-        base = segBase[s];
-        ns = segRows[s];
-        p0 = rowPos[base];
-        sinks = Math.min(ring.keep(), p0);
-        maskOff = segMaskOff[s];
-        windowMaskOff = segWindowMaskOff[s];
-        hiddenTotal = segHiddenTotal[s];
-    }
-
     /**
      * The PHD mask and the ring's visibility for every row of the batch (the same in every layer),
      * sequence by sequence: rows never see those of another sequence.
@@ -444,12 +433,14 @@ public final class Forward {
         for (int q = 0, mo = 0, wo = 0; q < nSeg; q++) {
             segMaskOff[q] = mo;
             segWindowMaskOff[q] = wo;
-            enter(q);
+            OriginalKvRing ring = segCache[q].ring;
+            HiddenWindow window = segCache[q].window;
+            int base = segBase[q], ns = segRows[q], sinks = Math.min(ring.keep(), rowPos[base]);
             int wn = window != null ? window.count() : 0;
             for (int li = 0; li < ns; li++) {
                 int i = base + li, p = rowPos[i], s = rowCopy[i];
                 fromRow[i] = Math.max(sinks, ring.windowStart(p));
-                for (int lj = 0; lj < ns; lj++) batchMask[mo + li * ns + lj] = batchVisible(i, base + lj);
+                for (int lj = 0; lj < ns; lj++) batchMask[mo + li * ns + lj] = batchVisible(ring, i, base + lj);
                 for (int e = 0; e < wn; e++) {
                     int slot = window.slot(e);
                     windowMask[wo + li * wn + e] = phd.visible(p, s, window.position(slot), window.copy(slot));
@@ -461,15 +452,19 @@ public final class Forward {
     }
 
     /**
-     * Attention of the query heads of KV head g for batch rows fullRows[first .. end): every key
+     * Attention of the query heads of KV head g for batch rows fullRows[first .. end), all of sequence seg: every key
      * and value of the head is read once for all of these query rows. The scores of a row are laid
      * out as the keys are summed: sinks, ring window, hidden window, batch; a key the mask hides
      * from one row but not from another of the task gets -infinity, so softmax makes it 0.
      * Per row: sinks (scored with the StreamingLLM query), ring originals from fromRow[i], the
      * hidden tokens of the window the PHD mask allows, the batch rows batchVisible allows.
      */
-    private void attendBlock(int l, int g, int first, int end) {
+    private void attendBlock(int l, int seg, int g, int first, int end) {
         if (first >= end) return;
+        OriginalKvRing ring = segCache[seg].ring;
+        HiddenWindow window = segCache[seg].window;
+        int base = segBase[seg], ns = segRows[seg], p0 = rowPos[base]; // everything before p0 is cached
+        int sinks = Math.min(ring.keep(), p0), maskOff = segMaskOff[seg], windowMaskOff = segWindowMaskOff[seg];
         int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
         int group = c.heads() / c.kvHeads();
         int kvOff = g * hd;
@@ -501,12 +496,12 @@ public final class Forward {
         // Scores, key runs at a fixed stride (the ring and the window wrap around).
         if (sinks > 0) AttentionOps.scores(qSink, qOff, nq, rk, ring.offset(0) + kvOff, kvDim, sinks, hd, scale, sb, sOff, 0);
         for (int a = from0; a < p0; ) {
-            int len = ringRun(a);
+            int len = ringRun(ring, p0, a);
             AttentionOps.scores(q, qOff, nq, rk, ring.offset(a) + kvOff, kvDim, len, hd, scale, sb, sOff, cRing + a - from0);
             a += len;
         }
         for (int e = 0; e < wn; ) {
-            int len = windowRun(e, wn);
+            int len = windowRun(window, e, wn);
             AttentionOps.scores(q, qOff, nq, window.keys(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, scale, sb, sOff, cWin + e);
             e += len;
         }
@@ -539,12 +534,12 @@ public final class Forward {
         // Weighted values, in the same order.
         if (sinks > 0) AttentionOps.accumulate(sb, sOff, 0, nq, rv, ring.offset(0) + kvOff, kvDim, sinks, hd, att, qOff);
         for (int a = from0; a < p0; ) {
-            int len = ringRun(a);
+            int len = ringRun(ring, p0, a);
             AttentionOps.accumulate(sb, sOff, cRing + a - from0, nq, rv, ring.offset(a) + kvOff, kvDim, len, hd, att, qOff);
             a += len;
         }
         for (int e = 0; e < wn; ) {
-            int len = windowRun(e, wn);
+            int len = windowRun(window, e, wn);
             AttentionOps.accumulate(sb, sOff, cWin + e, nq, window.values(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, att, qOff);
             e += len;
         }
@@ -552,28 +547,31 @@ public final class Forward {
     }
 
     /** Cached originals from position a on (before p0) whose ring slots follow each other. */
-    private int ringRun(int a) {
+    private int ringRun(OriginalKvRing ring, int p0, int a) {
         // Slots rise by one per position until the last slot, then wrap to the first non-sink one.
         return Math.min(p0 - a, ring.capacity() - ring.offset(a) / c.kvDim());
     }
 
     /** Hidden-window entries from e on (before wn) whose slots follow each other. */
-    private int windowRun(int e, int wn) {
+    private static int windowRun(HiddenWindow window, int e, int wn) {
         int len = 1;
         while (e + len < wn && window.slot(e + len) == window.slot(e + len - 1) + 1) len++;
         return len;
     }
 
     /** May row i see row j of the same sequence: the PHD mask, and for originals the ring's eviction. */
-    private boolean batchVisible(int i, int j) {
+    private boolean batchVisible(OriginalKvRing ring, int i, int j) {
         int p = rowPos[i], q = rowPos[j];
         if (!phd.visible(p, rowCopy[i], q, rowCopy[j])) return false;
         return rowCopy[j] != 1 || ring.visible(q, p);
     }
 
     /** After layer l's attention: the current sequence's originals into its ring, its surviving hidden tokens into its window. */
-    private void storeKeysAndValues(int l) {
+    private void storeKeysAndValues(int l, int seg) {
         int kvDim = c.kvDim();
+        OriginalKvRing ring = segCache[seg].ring;
+        HiddenWindow window = segCache[seg].window;
+        int base = segBase[seg], ns = segRows[seg], hiddenTotal = segHiddenTotal[seg];
         MemorySegment rk = ring.keys(l), rv = ring.values(l);
         for (int i = base; i < base + ns; i++) {
             if (rowCopy[i] == 1) {
