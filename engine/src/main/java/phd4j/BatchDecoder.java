@@ -5,40 +5,48 @@ import phd4j.model.Forward;
 import phd4j.model.KvCache;
 
 /**
- * Advances the generations of several sessions of one model by one token each in a single
- * forward pass: the matmuls run over the rows of all of them, so each weight block is read once
- * per step for every generation (as a PHD step's K copies share one read), while attention reads
- * each session's own cache. This is how a server serves concurrent requests at little more than
- * the cost of one. With PHD (K > 1) each session contributes its K copies, the logits coming from
- * copy K, as {@link Session#evaluate} does for one token.
+ * Advances the generations of several sessions of one model in a single forward pass: each
+ * generating one by a token, and (vanilla models) some still reading their prompt by a chunk of
+ * it. The matmuls run over the rows of all of them, so each weight block is read once per step
+ * for every generation (as a PHD step's K copies share one read), while attention reads each
+ * session's own cache. This is how a server serves concurrent requests at little more than the
+ * cost of one. With PHD (K > 1) each generating session contributes its K copies, the logits
+ * coming from copy K, as {@link Session#evaluate} does for one token; its prompts are evaluated
+ * per session ({@link Generation#prefill}), where the hidden copies a prompt needs are planned.
  *
  * <p>Rounding: a weight type's kernels sum a dot product in an order that depends on how many
  * activation rows the pass has (one row takes a dedicated path; groups of rows share activation
- * loads), so a generation's logits in a batch equal those it gets alone to about 1e-6 relative,
- * not bitwise; greedy choices agree unless two logits tie that closely (BatchDecoderTest).
- * Prompts are not batched here: evaluate them per session ({@link Generation#prefill}), where
- * the chunks of a prompt are the same whatever else runs.
+ * loads; from 32 rows on a matrix-matrix product), so a generation's logits in a batch equal
+ * those it gets alone to about 1e-6 relative, not bitwise; greedy choices agree unless two
+ * logits tie that closely (BatchDecoderTest).
  */
 public final class BatchDecoder {
     private final Model model;
     private final Forward forward;   // its own activation buffers, sized for the step
-    private final int maxSequences, k, vocab;
+    private final int maxSequences, promptRoom, k, vocab;
     private final KvCache[] caches;
+    private final Session[] sessions;
     private final int[] rows, tokens, positions, copies, logitRows;
     private final float[] logits;
+    private int n, r, nLogits;       // the pass being assembled: sequences, rows, logit rows
 
-    BatchDecoder(Model model, int maxSequences) {
+    BatchDecoder(Model model, int maxSequences, int promptTokens) {
         if (maxSequences < 1) throw new IllegalArgumentException("a batch needs room for at least one sequence, not " + maxSequences);
+        if (promptTokens < 0) throw new IllegalArgumentException("prompt tokens per step must be >= 0, not " + promptTokens);
         this.model = model;
         this.k = model.phd().k();
+        if (promptTokens > 0 && k > 1) throw new IllegalArgumentException("prompts of a PHD model (K = " + k + ") are evaluated per session");
         this.maxSequences = maxSequences;
+        this.promptRoom = promptTokens;
         this.vocab = model.config().vocabSize();
-        this.forward = new Forward(model.config(), model.weights(), model.phd(), model.pool(), maxSequences * k);
+        int maxRows = maxSequences * k + promptTokens;
+        this.forward = new Forward(model.config(), model.weights(), model.phd(), model.pool(), maxRows);
         this.caches = new KvCache[maxSequences];
+        this.sessions = new Session[maxSequences];
         this.rows = new int[maxSequences];
-        this.tokens = new int[maxSequences * k];
-        this.positions = new int[maxSequences * k];
-        this.copies = new int[maxSequences * k];
+        this.tokens = new int[maxRows];
+        this.positions = new int[maxRows];
+        this.copies = new int[maxRows];
         this.logitRows = new int[maxSequences];
         this.logits = new float[maxSequences * vocab];
     }
@@ -47,53 +55,84 @@ public final class BatchDecoder {
         return maxSequences;
     }
 
-    /**
-     * One decode step: every generation that waits for its next token (prompt evaluated, not
-     * finished) evaluates it, all in one forward pass, then samples, streams and checks its stops
-     * as it would alone. Generations that do not wait are skipped. Each must belong to a different
-     * session of this model. Returns how many advanced.
-     */
+    /** As {@link #step(List, int)} with no prompt tokens: only the generations that wait for their next token. */
     public int step(List<Generation> generations) {
-        int n = 0;
+        return step(generations, 0);
+    }
+
+    /**
+     * One step: every generation that waits for its next token (prompt evaluated, not finished)
+     * evaluates it, and generations still reading their prompt evaluate up to
+     * {@code promptTokens} of it between them, in list order (the decoder's room, given when it
+     * was made; 0 for PHD models), all in one forward pass. Then each samples, streams and checks
+     * its stops as it would alone. Each must belong to a different session of this model.
+     * Returns how many generations took part.
+     */
+    public int step(List<Generation> generations, int promptTokens) {
+        if (promptTokens < 0 || promptTokens > promptRoom) throw new IllegalArgumentException(promptTokens + " prompt tokens, room for " + promptRoom);
         Generation[] batch = new Generation[maxSequences];
-        Session[] sessions = new Session[maxSequences];
-        int[] next = new int[maxSequences];
+        int[] len = new int[maxSequences];
+        n = r = nLogits = 0;
         for (Generation g : generations) {
-            if (!g.decoding()) continue;
-            if (n == maxSequences) throw new IllegalArgumentException("more than " + maxSequences + " generations decoding");
-            batch[n] = g;
-            sessions[n] = g.session();
-            next[n++] = g.nextToken();
+            if (g.decoding()) {
+                add(g.session(), new int[] {g.nextToken()}, true);
+                len[n - 1] = 1;
+            } else if (!g.done() && promptTokens > 0) {
+                int[] chunk = g.promptChunk(promptTokens);
+                promptTokens -= chunk.length;
+                add(g.session(), chunk, chunk.length == g.promptRemaining());
+                len[n - 1] = -chunk.length; // a prompt chunk
+            } else {
+                continue;
+            }
+            batch[n - 1] = g;
         }
         if (n == 0) return 0;
         long t0 = System.nanoTime();
-        float[] out = evaluate(sessions, next, n);
+        run();
         long nanos = System.nanoTime() - t0;
-        for (int i = 0; i < n; i++) batch[i].decodeAccept(out, i * vocab, nanos);
+        for (int i = 0, j = 0; i < n; i++) {
+            boolean logit = len[i] > 0 || -len[i] == batch[i].promptRemaining();
+            int at = logit ? j++ * vocab : -1;
+            if (len[i] > 0) batch[i].decodeAccept(logits, at, nanos);
+            else batch[i].promptEvaluated(-len[i], logits, at, nanos);
+        }
         return n;
     }
 
     /**
-     * Evaluates tokens[i] after what sessions[i] has seen, for i < n, in one forward pass; returns
-     * the next-token logits, sequence i's at [i * vocab ..) (a buffer the next call reuses).
+     * Evaluates next[i] after what sessions[i] has seen, for i < count, in one forward pass;
+     * returns the next-token logits, sequence i's at [i * vocab ..) (a buffer the next call reuses).
      */
-    float[] evaluate(Session[] sessions, int[] next, int n) {
-        if (n < 1 || n > maxSequences) throw new IllegalArgumentException(n + " sequences, limit " + maxSequences);
-        for (int i = 0; i < n; i++) {
-            Session s = sessions[i];
-            if (s.model() != model) throw new IllegalArgumentException("a session of another model");
-            caches[i] = s.cache();
-            rows[i] = k;
-            for (int c = 1; c <= k; c++) {
-                int r = i * k + c - 1;
-                tokens[r] = next[i];
-                positions[r] = s.position();
+    float[] evaluate(Session[] sessions, int[] next, int count) {
+        if (count < 1 || count > maxSequences) throw new IllegalArgumentException(count + " sequences, limit " + maxSequences);
+        n = r = nLogits = 0;
+        for (int i = 0; i < count; i++) add(sessions[i], new int[] {next[i]}, true);
+        run();
+        return logits;
+    }
+
+    /** Appends a sequence to the pass: its K copies of each of {@code input}, the logits after the last if asked. */
+    private void add(Session s, int[] input, boolean logit) {
+        if (s.model() != model) throw new IllegalArgumentException("a session of another model");
+        if (n == maxSequences) throw new IllegalArgumentException("more than " + maxSequences + " sequences in a pass");
+        sessions[n] = s;
+        caches[n] = s.cache();
+        rows[n] = input.length * k;
+        for (int j = 0; j < input.length; j++) {
+            for (int c = 1; c <= k; c++, r++) {
+                tokens[r] = input[j];
+                positions[r] = s.position() + j;
                 copies[r] = c;
             }
-            logitRows[i] = i * k + k - 1; // copy K's
         }
-        forward.run(caches, rows, n, tokens, positions, copies, logitRows, n, logits, null);
-        for (int i = 0; i < n; i++) sessions[i].advanced();
-        return logits;
+        if (logit) logitRows[nLogits++] = r - 1; // the last position's copy K
+        n++;
+    }
+
+    /** Runs the assembled pass and moves each session on by the positions it had in it. */
+    private void run() {
+        forward.run(caches, rows, n, tokens, positions, copies, logitRows, nLogits, logits, null);
+        for (int i = 0; i < n; i++) sessions[i].advanced(rows[i] / k); // once each: Forward refuses a repeated cache
     }
 }

@@ -76,13 +76,26 @@ public final class Generation {
      */
     public void prefill(int maxTokens) {
         if (promptRemaining() == 0 || done()) throw new IllegalStateException("the prompt is evaluated");
-        int len = Math.min(Math.max(1, maxTokens), promptRemaining());
-        int[] chunk = evaluated == 0 && len == prompt.length ? prompt : Arrays.copyOfRange(prompt, evaluated, evaluated + len);
+        int[] chunk = promptChunk(Math.max(1, maxTokens));
         long t0 = System.nanoTime();
         float[] logits = session.evaluate(chunk);
-        promptNanos += System.nanoTime() - t0;
+        promptEvaluated(chunk.length, logits, 0, System.nanoTime() - t0);
+    }
+
+    /** The next prompt tokens to evaluate, at most {@code maxTokens} (at least one is left). */
+    int[] promptChunk(int maxTokens) {
+        int len = Math.min(maxTokens, promptRemaining());
+        return evaluated == 0 && len == prompt.length ? prompt : Arrays.copyOfRange(prompt, evaluated, evaluated + len);
+    }
+
+    /**
+     * After a pass of {@code nanos} evaluated the next {@code len} prompt tokens; when they end the
+     * prompt, the logits after the last are at logits[offset ..] and the first token is sampled.
+     */
+    void promptEvaluated(int len, float[] logits, int offset, long nanos) {
+        promptNanos += nanos;
         evaluated += len;
-        if (promptRemaining() == 0) accept(logits, 0);
+        if (promptRemaining() == 0) accept(logits, offset);
     }
 
     /** Runs it to the end in its session alone: the whole prompt in one evaluation, then a pass per token. */

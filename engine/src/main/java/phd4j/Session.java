@@ -103,9 +103,9 @@ public final class Session implements AutoCloseable {
         return cache;
     }
 
-    /** After a {@link BatchDecoder} pass evaluated one more position here. */
-    void advanced() {
-        position++;
+    /** After a {@link BatchDecoder} pass evaluated {@code positions} more positions here. */
+    void advanced(int positions) {
+        position += positions;
         chatText = null;
     }
 

@@ -71,6 +71,19 @@ class BatchDecoderTest {
             }
             drive(m.newBatchDecoder(n), all, 1);
             for (int i = 0; i < n; i++) assertArrayEquals(alone[i], all.get(i).result().tokens(), name + " prompt " + i + " alone vs among " + n);
+            if (m.phd().k() > 1) return; // prompts of a PHD model are evaluated per session
+            // prompt chunks in the decode passes: up to CHUNK prompt tokens among the others' next tokens
+            List<Generation> mixed = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                mixed.add(m.newSession(256).start(m.tokenizer().encode(PROMPTS[i], true, false), GenerationParams.greedy(20 + i), TokenListener.NONE));
+            }
+            BatchDecoder decoder = m.newBatchDecoder(n, CHUNK);
+            for (int step = 0; mixed.stream().anyMatch(g -> !g.done()); step++) decoder.step(mixed.subList(0, Math.min(n, step + 1)), CHUNK);
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(alone[i], mixed.get(i).result().tokens(), name + " prompt " + i + " alone vs among " + n + ", prompts in the passes");
+                assertEquals(alone[i].length > 0 ? m.tokenizer().encode(PROMPTS[i], true, false).length : 0,
+                        alone[i].length > 0 ? mixed.get(i).result().promptTokens() : 0);
+            }
         }
     }
 

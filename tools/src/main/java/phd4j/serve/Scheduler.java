@@ -12,11 +12,13 @@ import phd4j.Model;
 
 /**
  * The server's one decode thread. Requests hand it their generation (each in its slot's session);
- * it loops over the active ones: per iteration at most one prompt chunk of the oldest request
- * still reading its prompt, then one {@link BatchDecoder} step that advances every generating
- * request by a token in a single forward pass. So eight clients cost one weight read per step,
- * not eight, and a new long prompt delays the others by a chunk at a time, never by the whole
- * prompt. Sampling, streaming and stops are each generation's own (listeners run on this thread:
+ * it loops over the active ones, one {@link BatchDecoder} step per iteration: a single forward
+ * pass advances every generating request by a token and reads up to {@code promptChunk} prompt
+ * tokens of the requests still reading theirs, oldest first. So eight clients cost one weight
+ * read per step, not eight, new prompts share those reads too, and a long prompt delays the
+ * others by a chunk at a time, never by the whole prompt. A PHD model's prompts (K > 1) need
+ * their hidden copies planned per session: there a step is preceded by one chunk of the oldest
+ * request's prompt in its own pass. Sampling, streaming and stops are each generation's own (listeners run on this thread:
  * they must only hand pieces on, never block on a client).
  */
 final class Scheduler implements AutoCloseable {
@@ -31,12 +33,14 @@ final class Scheduler implements AutoCloseable {
 
     private final BatchDecoder decoder;
     private final int promptChunk;
+    private final boolean inPass; // prompt chunks go in the step's pass (vanilla), not in passes of their own (PHD)
     private final LinkedBlockingQueue<Job> submitted = new LinkedBlockingQueue<>();
     private final Thread thread;
 
     Scheduler(Model model, int slots, int promptChunk) {
         if (promptChunk < 1) throw new IllegalArgumentException("prompt chunk must be >= 1 token, is " + promptChunk);
-        this.decoder = model.newBatchDecoder(slots);
+        this.inPass = model.phd().k() == 1;
+        this.decoder = model.newBatchDecoder(slots, inPass ? promptChunk : 0);
         this.promptChunk = promptChunk;
         this.thread = Thread.ofPlatform().name("phd-serve-decode").daemon().start(this::loop);
     }
@@ -59,7 +63,8 @@ final class Scheduler implements AutoCloseable {
             while (true) {
                 if (active.isEmpty()) active.add(submitted.take());
                 submitted.drainTo(active);
-                for (Job j : active) { // the oldest request still reading its prompt: one chunk
+                for (Job j : active) { // PHD: one chunk of the oldest request still reading its prompt
+                    if (inPass) break;
                     if (j.generation().done() || j.generation().promptRemaining() == 0) continue;
                     try {
                         j.generation().prefill(promptChunk);
@@ -71,7 +76,7 @@ final class Scheduler implements AutoCloseable {
                 generations.clear();
                 for (Job j : active) if (!j.done().isDone()) generations.add(j.generation());
                 try {
-                    decoder.step(generations);
+                    decoder.step(generations, inPass ? promptChunk : 0);
                 } catch (RuntimeException e) { // a failed pass leaves every generation in it broken
                     for (Job j : active) if (!j.generation().done()) j.done().completeExceptionally(e);
                 }
