@@ -166,6 +166,22 @@ public final class Model implements AutoCloseable {
         return new Session(this, contextLength, keep, promptBatch);
     }
 
+    /**
+     * A decoder that steps the generations of up to {@code maxSequences} sessions of this model
+     * together, one forward pass per token for all of them (see {@link BatchDecoder}).
+     */
+    public BatchDecoder newBatchDecoder(int maxSequences) {
+        return newBatchDecoder(maxSequences, 0);
+    }
+
+    /**
+     * As {@link #newBatchDecoder(int)}, with room in each pass for up to {@code promptTokens}
+     * prompt tokens of generations still reading theirs (0 for a PHD model, K > 1).
+     */
+    public BatchDecoder newBatchDecoder(int maxSequences, int promptTokens) {
+        return new BatchDecoder(this, maxSequences, promptTokens);
+    }
+
     @Override
     public void close() {
         pool.close();

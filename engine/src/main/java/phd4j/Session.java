@@ -1,14 +1,13 @@
 package phd4j;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 import phd4j.chat.ChatMessage;
 import phd4j.chat.ChatTemplate;
 import phd4j.model.Forward;
+import phd4j.model.KvCache;
 import phd4j.phd.PhdConfig;
-import phd4j.sample.Sampler;
-import phd4j.tokenizer.StreamDecoder;
 import phd4j.tokenizer.Tokenizer;
 
 /**
@@ -42,6 +41,7 @@ public final class Session implements AutoCloseable {
     private final Model model;
     private final PhdConfig phd;
     private final Forward forward;
+    private final KvCache cache;
     private final int vocab;
     private final int maxBatch;
     // The batch being assembled: row r is copy copies[r] of tokens[r] at positions[r].
@@ -58,7 +58,8 @@ public final class Session implements AutoCloseable {
         // own; at most promptBatch rows of room (large K with a wide SWA cone takes more passes)
         long room = (long) (phd.k() - 1) * Math.min(promptBatch, phd.maxPositionsWithCopies(model.config().layers()));
         this.maxBatch = (int) Math.max(promptBatch + Math.min(room, promptBatch), phd.k());
-        this.forward = new Forward(model.config(), model.weights(), phd, model.pool(), contextLength, keep, maxBatch);
+        this.forward = new Forward(model.config(), model.weights(), phd, model.pool(), maxBatch);
+        this.cache = forward.newCache(contextLength, keep);
         this.vocab = model.config().vocabSize();
         this.tokens = new int[maxBatch];
         this.positions = new int[maxBatch];
@@ -68,7 +69,7 @@ public final class Session implements AutoCloseable {
 
     /** Original tokens the KV ring holds at most; older ones (but the sinks) are overwritten. */
     public int contextLength() {
-        return forward.ring().capacity();
+        return cache.ring().capacity();
     }
 
     /** Tokens evaluated so far (the position of the next one). */
@@ -78,19 +79,34 @@ public final class Session implements AutoCloseable {
 
     /** KV bytes this session holds: the original ring, plus the hidden window for SWA/CSWA. Constant. */
     public long kvCacheBytes() {
-        return forward.kvBytes();
+        return cache.bytes();
     }
 
     /** Token-rows (all copies) that have gone through the weight matrices: instrumentation for tests and benchmarks. */
     public long rowsProcessed() {
-        return forward.rowsProcessed();
+        return cache.rowsProcessed();
     }
 
     /** Forgets everything evaluated so far; the caches are reused. */
     public void reset() {
         position = 0;
         chatText = null;
-        forward.clear();
+        cache.clear();
+    }
+
+    Model model() {
+        return model;
+    }
+
+    /** This session's KV state, for a {@link BatchDecoder} pass that includes it. */
+    KvCache cache() {
+        return cache;
+    }
+
+    /** After a {@link BatchDecoder} pass evaluated {@code positions} more positions here. */
+    void advanced(int positions) {
+        position += positions;
+        chatText = null;
     }
 
     /**
@@ -159,7 +175,7 @@ public final class Session implements AutoCloseable {
             }
             logits = new float[nLogits * vocab];
         }
-        forward.run(tokens, positions, copies, rows, logitRows, nLogits, logits, hiddenCone);
+        forward.run(cache, tokens, positions, copies, rows, logitRows, nLogits, logits, hiddenCone);
         position = positions[rows - 1] + 1;
         for (int j = 0; j < nLogits; j++) out[outIndex[j]] = Arrays.copyOfRange(logits, j * vocab, (j + 1) * vocab);
     }
@@ -175,8 +191,17 @@ public final class Session implements AutoCloseable {
      * does not fit in the remaining context.
      */
     public GenerationResult generate(int[] prompt, GenerationParams params, TokenListener listener) {
+        return start(prompt, params, listener).run();
+    }
+
+    /**
+     * As {@link #generate(int[], GenerationParams, TokenListener)}, but returns the generation
+     * before any work, for the caller to run ({@link Generation#run}, or prompt chunks and
+     * {@link BatchDecoder} steps). Checks the prompt as generate does.
+     */
+    public Generation start(int[] prompt, GenerationParams params, TokenListener listener) {
         chatText = null;
-        return continueWith(prompt, params, listener);
+        return continueWith(prompt, params, listener, r -> { });
     }
 
     /**
@@ -202,6 +227,14 @@ public final class Session implements AutoCloseable {
      * @throws IllegalArgumentException if the text to evaluate does not fit in the context
      */
     public GenerationResult chat(ChatTemplate template, List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
+        return startChat(template, messages, params, listener).run();
+    }
+
+    /**
+     * As {@link #chat(ChatTemplate, List, GenerationParams, TokenListener)}, but returns the
+     * generation before any work (see {@link #start}); the session keeps the conversation when it finishes.
+     */
+    public Generation startChat(ChatTemplate template, List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
         Tokenizer tok = model.tokenizer();
         String rendered = template.render(messages, true, tokenText(tok.bos()), tokenText(tok.eos()));
         int[] input = null;
@@ -217,59 +250,20 @@ public final class Session implements AutoCloseable {
         if (input.length > contextLength()) {
             throw new IllegalArgumentException("the conversation needs " + input.length + " new tokens, more than the context of " + contextLength());
         }
-        GenerationResult r = continueWith(input, params, listener);
         // the reply's tokens that went through the model: all but a last one sampled and returned at a stop
-        chatText = rendered + tok.decode(Arrays.copyOf(r.tokens(), r.decodedTokens()));
-        return r;
+        return continueWith(input, params, listener, r -> chatText = rendered + tok.decode(Arrays.copyOf(r.tokens(), r.decodedTokens())));
     }
 
     private String tokenText(int token) {
         return token >= 0 ? model.tokenizer().tokenText(token) : "";
     }
 
-    private GenerationResult continueWith(int[] prompt, GenerationParams params, TokenListener listener) {
+    private Generation continueWith(int[] prompt, GenerationParams params, TokenListener listener, Consumer<GenerationResult> onFinish) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
         if (prompt.length > contextLength()) {
             throw new IllegalArgumentException("the prompt is " + prompt.length + " tokens, longer than the context of " + contextLength());
         }
-        Tokenizer tok = model.tokenizer();
-        Sampler sampler = new Sampler(params.sampler());
-        for (int t : prompt) sampler.accept(t);
-
-        long t0 = System.nanoTime();
-        float[] next = evaluate(prompt);
-        long promptNanos = System.nanoTime() - t0;
-
-        StreamDecoder decoder = tok.streamDecoder();
-        StopStringFilter stops = new StopStringFilter(params.stopStrings());
-        List<Integer> out = new ArrayList<>();
-        StringBuilder text = new StringBuilder();
-        int decoded = 0;
-        long decodeNanos = 0;
-        GenerationResult.StopReason reason;
-        while (true) {
-            int token = sampler.sample(next, 0, vocab);
-            sampler.accept(token);
-            if (!params.ignoreEos() && tok.isEndOfGeneration(token)) { reason = GenerationResult.StopReason.END_OF_GENERATION; break; }
-            if (params.stopTokens().contains(token)) { reason = GenerationResult.StopReason.STOP_TOKEN; break; }
-            out.add(token);
-            String piece = stops.push(decoder.push(token));
-            text.append(piece);
-            if (stops.stopped()) { reason = GenerationResult.StopReason.STOP_STRING; listener.onToken(token, piece); break; }
-            if (!listener.onToken(token, piece)) { reason = GenerationResult.StopReason.LISTENER; break; }
-            if (params.maxTokens() > 0 && out.size() >= params.maxTokens()) { reason = GenerationResult.StopReason.MAX_TOKENS; break; }
-            long s = System.nanoTime();
-            next = evaluate(new int[] {token});
-            decodeNanos += System.nanoTime() - s;
-            decoded++;
-        }
-        if (reason != GenerationResult.StopReason.STOP_STRING) {
-            String tail = stops.finish(decoder.finish());
-            text.append(tail);
-            if (!tail.isEmpty()) listener.onToken(-1, tail);
-        }
-        return new GenerationResult(out.stream().mapToInt(Integer::intValue).toArray(), text.toString(), reason,
-                prompt.length, promptNanos, decoded, decodeNanos);
+        return new Generation(this, model.tokenizer(), vocab, prompt, params, listener, onFinish);
     }
 
     @Override

@@ -14,8 +14,11 @@ import phd4j.simd.Rope;
 import phd4j.simd.WorkerPool;
 
 /**
- * The forward pass of a Llama-family (PHD) model over a batch of token rows, with one session's
- * caches and activation buffers. A row is one copy of one position: (token, position p, copy s),
+ * The forward pass of a Llama-family (PHD) model over a batch of token rows, with its activation
+ * buffers; what a sequence keeps between passes is its {@link KvCache}. A batch holds the rows of
+ * one sequence (a prompt, a PHD step's K copies) or of several (a server's decode step: each
+ * sequence's next token), in contiguous runs, one per sequence: the matmuls run over all rows at
+ * once, attention per sequence against its own cache. A row is one copy of one position: (token, position p, copy s),
  * copy 1 the original, 2..K the hidden decoding tokens, all copies with the same embedding and
  * RoPE position. Every weight matrix is applied to all rows of a batch in one multi-row matmul,
  * so a weight block is read once per batch: a PHD decode step is one pass over K rows.
@@ -50,21 +53,27 @@ public final class Forward {
     private final WorkerPool pool;
     private final RopeTables rope;      // the global layers' (all layers without a sliding window)
     private final RopeTables localRope; // the local layers', null without a sliding window
-    private final OriginalKvRing ring;
-    private final HiddenWindow window; // null unless the variant keeps hidden tokens
     private final int maxBatch;
-    private long rowsProcessed;
 
     // The batch being run: row i is copy rowCopy[i] of position rowPos[i].
     private final int[] rowPos;
     private final int[] rowCopy;
     private final int[] hiddenPos, hiddenCopy; // the batch's hidden rows as it came, in order: what the window takes
-    private final int[] hiddenOrdinal;         // [maxBatch] row i's index among them (hidden rows only)
-    private int hiddenTotal;
+    private final int[] hiddenOrdinal;         // [maxBatch] row i's index among its sequence's (hidden rows only)
     private final int[] fullRows;              // rows the current layer computes in full, ascending
     private final int[] logitRow;              // [maxBatch] the batch rows whose logits are wanted
     private int n;
-    private int p0;                   // first position of the batch; everything before is cached
+
+    // The sequences of the batch: sequence s has rows segBase[s] .. segBase[s] + segRows[s).
+    private final KvCache[] segCache;
+    private final int[] segBase, segRows;
+    private final int[] segMaskOff, segWindowMaskOff; // where its batchMask and windowMask lie
+    private final int[] segHiddenBase, segHiddenTotal; // its hidden rows in hiddenPos/hiddenCopy
+    private final int[] segTail;                      // its first logit row (segBase + segRows if none)
+    private final int[] rowSeg;                       // [maxBatch] the sequence of each row
+    private int nSeg;
+    // A layer's attention tasks (times the KV heads): task t is rows fullRows[taskFirst[t] .. taskEnd[t]) of sequence taskSeg[t].
+    private final int[] taskSeg, taskFirst, taskEnd;
 
     // Activations, [maxBatch][width] row-major.
     private final float[] x;          // residual stream [dim]
@@ -80,10 +89,10 @@ public final class Forward {
     private final float[] up;         // [ffn]
 
     // The mask of the batch being run, the same for every layer and head: computed once per run.
+    // Per sequence s from segMaskOff[s] / segWindowMaskOff[s], indices relative to its first row.
     private final int[] fromRow;          // [maxBatch] first cached non-sink original row i sees
-    private final boolean[] batchMask;    // [maxBatch][maxBatch] may row i see row j of the batch
-    private final boolean[] windowMask;   // [maxBatch][window] may row i see hidden-window entry e
-    private int sinks;                    // cached sink entries every row sees
+    private final boolean[] batchMask;    // [rows][rows] may row i see row j of its sequence
+    private final boolean[] windowMask;   // [rows][window] may row i see hidden-window entry e of its sequence
     private final ThreadLocal<AttentionScratch> scratch = ThreadLocal.withInitial(AttentionScratch::new);
 
     /** Query rows (row x query head) one attention task takes: its keys are read once for all of them. */
@@ -129,7 +138,7 @@ public final class Forward {
         }
     }
 
-    public Forward(LlamaConfig c, LlamaWeights w, PhdConfig phd, WorkerPool pool, int capacity, int keep, int maxBatch) {
+    public Forward(LlamaConfig c, LlamaWeights w, PhdConfig phd, WorkerPool pool, int maxBatch) {
         if (maxBatch < phd.k()) throw new IllegalArgumentException("batch of " + maxBatch + " rows cannot hold the " + phd.k() + " copies of a position");
         this.c = c;
         this.w = w;
@@ -137,9 +146,19 @@ public final class Forward {
         this.pool = pool;
         this.rope = new RopeTables(c.rope(w.ropeFreqs), maxBatch);
         this.localRope = c.slidingWindow() != null ? new RopeTables(c.localRope(), maxBatch) : null;
-        this.ring = new OriginalKvRing(c.layers(), capacity, keep, c.kvDim());
-        this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.layers(), phd.window(), c.kvDim()) : null;
         this.maxBatch = maxBatch;
+        this.segCache = new KvCache[maxBatch];
+        this.segBase = new int[maxBatch];
+        this.segRows = new int[maxBatch];
+        this.segMaskOff = new int[maxBatch];
+        this.segWindowMaskOff = new int[maxBatch];
+        this.segHiddenBase = new int[maxBatch];
+        this.segHiddenTotal = new int[maxBatch];
+        this.segTail = new int[maxBatch];
+        this.rowSeg = new int[maxBatch];
+        this.taskSeg = new int[maxBatch];
+        this.taskFirst = new int[maxBatch];
+        this.taskEnd = new int[maxBatch];
         this.rowPos = new int[maxBatch];
         this.rowCopy = new int[maxBatch];
         this.hiddenPos = new int[maxBatch];
@@ -162,30 +181,16 @@ public final class Forward {
         this.up = new float[maxBatch * c.ffnDim()];
         this.fromRow = new int[maxBatch];
         this.batchMask = new boolean[maxBatch * maxBatch];
-        this.windowMask = new boolean[window != null ? maxBatch * phd.window() : 0];
+        this.windowMask = new boolean[phd.keepsHiddenTokens() ? maxBatch * phd.window() : 0];
     }
 
-    public OriginalKvRing ring() {
-        return ring;
+    /** A cache for one sequence of this model: {@code capacity} originals, {@code keep} of them sinks. */
+    public KvCache newCache(int capacity, int keep) {
+        return new KvCache(c, phd, capacity, keep);
     }
 
     public int maxBatch() {
         return maxBatch;
-    }
-
-    /** KV bytes kept between steps: the original ring plus the hidden window, if any. */
-    public long kvBytes() {
-        return ring.bytes() + (window != null ? window.bytes() : 0);
-    }
-
-    /** Token-rows that have gone through the matmuls (at least of the first layer) since this forward pass was made. */
-    public long rowsProcessed() {
-        return rowsProcessed;
-    }
-
-    /** Forgets every cached token. */
-    public void clear() {
-        if (window != null) window.clear();
     }
 
     /**
@@ -197,36 +202,66 @@ public final class Forward {
      * hidden rows of positions before hiddenFrom[l], and of those it keeps computes only the keys
      * and values of positions before hiddenFrom[l + 1]. It must keep every logit row.
      */
-    public void run(int[] tokens, int[] positions, int[] copies, int n, int[] logitRows, int nLogits, float[] logits, int[] hiddenFrom) {
+    public void run(KvCache cache, int[] tokens, int[] positions, int[] copies, int n, int[] logitRows, int nLogits, float[] logits, int[] hiddenFrom) {
+        run(new KvCache[] {cache}, new int[] {n}, 1, tokens, positions, copies, logitRows, nLogits, logits, hiddenFrom);
+    }
+
+    /**
+     * Runs a batch of the rows of {@code nSeq} sequences: sequence s has the next rows[s] rows,
+     * after those of the sequences before it, and keeps its keys and values in caches[s] (each
+     * cache at most once). Each sequence's rows are as {@link #run(KvCache, int[], int[], int[], int, int[], int, float[], int[])}
+     * describes; logitRows index the whole batch. {@code hiddenFrom} needs a single sequence.
+     */
+    public void run(KvCache[] caches, int[] rows, int nSeq, int[] tokens, int[] positions, int[] copies,
+            int[] logitRows, int nLogits, float[] logits, int[] hiddenFrom) {
+        int n = 0;
+        for (int s = 0; s < nSeq; s++) {
+            if (rows[s] < 1) throw new IllegalArgumentException("sequence " + s + " has " + rows[s] + " rows");
+            n += rows[s];
+        }
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " rows, limit " + maxBatch);
         if (hiddenFrom != null && hiddenFrom.length != c.layers()) {
             throw new IllegalArgumentException("hiddenFrom has " + hiddenFrom.length + " layers, the model " + c.layers());
         }
+        if (hiddenFrom != null && nSeq != 1) throw new IllegalArgumentException("hiddenFrom is for a batch of one sequence, not " + nSeq);
         this.n = n;
-        int batchRows = n; // dropHiddenRowsBefore shrinks n layer by layer
-        this.p0 = positions[0];
+        this.nSeg = nSeq;
         int dim = c.dim();
-        hiddenTotal = 0;
-        for (int i = 0; i < n; i++) {
-            int t = tokens[i];
-            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
-            rowPos[i] = positions[i];
-            rowCopy[i] = copies[i];
-            if (copies[i] > 1) {
-                hiddenPos[hiddenTotal] = positions[i];
-                hiddenCopy[hiddenTotal] = copies[i];
-                hiddenOrdinal[i] = hiddenTotal++;
+        for (int s = 0, i = 0, hidden = 0; s < nSeq; s++) {
+            for (int t = 0; t < s; t++) {
+                if (caches[t] == caches[s]) throw new IllegalArgumentException("sequences " + t + " and " + s + " share a cache");
             }
-            w.embed(t, x, i * dim);
-            if (c.embeddingScale() != 1f) Ops.scale(x, i * dim, dim, c.embeddingScale());
-            int sinkPos = rowPos[i] - ring.evicted(rowPos[i]);
-            rope.angles(i, rowPos[i], sinkPos);
-            if (localRope != null) localRope.angles(i, rowPos[i], sinkPos);
+            segCache[s] = caches[s];
+            segBase[s] = i;
+            segRows[s] = rows[s];
+            segHiddenBase[s] = hidden;
+            segTail[s] = i + rows[s];
+            OriginalKvRing r = caches[s].ring;
+            for (int end = i + rows[s]; i < end; i++) {
+                int t = tokens[i];
+                if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
+                rowSeg[i] = s;
+                rowPos[i] = positions[i];
+                rowCopy[i] = copies[i];
+                if (copies[i] > 1) {
+                    hiddenPos[hidden] = positions[i];
+                    hiddenCopy[hidden] = copies[i];
+                    hiddenOrdinal[i] = hidden++ - segHiddenBase[s];
+                }
+                w.embed(t, x, i * dim);
+                if (c.embeddingScale() != 1f) Ops.scale(x, i * dim, dim, c.embeddingScale());
+                int sinkPos = rowPos[i] - r.evicted(rowPos[i]);
+                rope.angles(i, rowPos[i], sinkPos);
+                if (localRope != null) localRope.angles(i, rowPos[i], sinkPos);
+            }
+            segHiddenTotal[s] = hidden - segHiddenBase[s];
+            caches[s].rowsProcessed += rows[s];
+            HiddenWindow win = caches[s].window;
+            if (win != null && phd.variant() == PhdConfig.Variant.CSWA) {
+                win.dropBefore(positions[segBase[s]] / phd.chunk() * phd.chunk()); // a new chunk empties the window
+            }
         }
         System.arraycopy(logitRows, 0, logitRow, 0, nLogits);
-        if (window != null && phd.variant() == PhdConfig.Variant.CSWA) {
-            window.dropBefore(p0 / phd.chunk() * phd.chunk()); // a new chunk empties the window
-        }
         computeMask();
         for (int l = 0; l < c.layers(); l++) {
             if (hiddenFrom != null) dropHiddenRowsBefore(hiddenFrom[l], nLogits);
@@ -234,8 +269,10 @@ public final class Forward {
             attention(l, full);
             if (full > 0) feedForward(l, full);
         }
-        if (window != null) window.commit(hiddenTotal, hiddenPos, hiddenCopy);
-        rowsProcessed += batchRows;
+        for (int s = 0; s < nSeq; s++) {
+            HiddenWindow win = segCache[s].window;
+            if (win != null) win.commit(segHiddenTotal[s], hiddenPos, hiddenCopy, segHiddenBase[s]);
+        }
         if (nLogits > 0) {
             for (int j = 0; j < nLogits; j++) Ops.rmsNorm(x, logitRow[j] * dim, w.outputNorm, c.rmsEps(), xb, j * dim, dim);
             MatMul.multiply(pool, w.output, xb, nLogits, logits);
@@ -246,16 +283,18 @@ public final class Forward {
     /**
      * The rows layer l computes in full, into fullRows; returns their count. The others get only
      * their keys and values (the caches, or rows in full, need them). After the last layer only
-     * the logit rows are read: there attention, Wo and the FFN run from the first logit row on
-     * (none at all for a batch without logits), as llama.cpp does. Below it, every original, and
-     * the hidden rows the next layer keeps.
+     * the logit rows are read: there attention, Wo and the FFN run from each sequence's first
+     * logit row on (none at all for a sequence without logits), as llama.cpp does. Below it, every
+     * original, and the hidden rows the next layer keeps.
      */
     private int chooseFullRows(int l, int[] hiddenFrom, int nLogits) {
         int m = 0;
         if (l == c.layers() - 1) {
-            int tail = n;
-            for (int j = 0; j < nLogits; j++) tail = Math.min(tail, logitRow[j]);
-            for (int i = tail; i < n; i++) fullRows[m++] = i;
+            for (int j = 0; j < nLogits; j++) {
+                int s = rowSeg[logitRow[j]];
+                segTail[s] = Math.min(segTail[s], logitRow[j]);
+            }
+            for (int i = 0; i < n; i++) if (i >= segTail[rowSeg[i]]) fullRows[m++] = i;
         } else {
             for (int i = 0; i < n; i++) {
                 if (rowCopy[i] == 1 || hiddenFrom == null || rowPos[i] >= hiddenFrom[l + 1]) fullRows[m++] = i;
@@ -296,6 +335,7 @@ public final class Forward {
         }
         if (m == n) return;
         n = m;
+        segRows[0] = m; // a batch of one sequence (run checks)
         computeMask();
     }
 
@@ -328,19 +368,32 @@ public final class Forward {
         });
         MemorySegment.copy(k, 0, kRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
         MemorySegment.copy(v, 0, vRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
+        // Tasks of all sequences in one parallelFor: a decode step of eight sequences is eight
+        // small tasks per KV head, too little work to hand to the pool sequence by sequence.
         int group = c.heads() / c.kvHeads();
         int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
-        int blocks = (full + rowsPerTask - 1) / rowsPerTask;
-        int tasks = blocks * c.kvHeads();
-        long work = (long) full * (Math.min(p0, ring.capacity()) + n) * qDim;
+        int blocks = 0;
+        long work = 0;
+        for (int s = 0, f0 = 0; s < nSeg; s++) {
+            int f1 = f0; // this sequence's rows in full: fullRows[f0 .. f1)
+            while (f1 < full && fullRows[f1] < segBase[s] + segRows[s]) f1++;
+            for (int f = f0; f < f1; f += rowsPerTask) {
+                taskSeg[blocks] = s;
+                taskFirst[blocks] = f;
+                taskEnd[blocks++] = Math.min(f1, f + rowsPerTask);
+            }
+            work += (long) (f1 - f0) * (Math.min(rowPos[segBase[s]], segCache[s].ring.capacity()) + segRows[s]) * qDim;
+            f0 = f1;
+        }
+        int tasks = blocks * c.kvHeads(), heads = c.kvHeads();
         if (work < MIN_PARALLEL_ATTENTION) {
-            for (int t = 0; t < tasks; t++) attendBlock(l, t % c.kvHeads(), t / c.kvHeads() * rowsPerTask, Math.min(full, (t / c.kvHeads() + 1) * rowsPerTask));
+            for (int t = 0; t < tasks; t++) attendBlock(l, taskSeg[t / heads], t % heads, taskFirst[t / heads], taskEnd[t / heads]);
         } else {
             pool.parallelFor(tasks, (t0, t1) -> {
-                for (int t = t0; t < t1; t++) attendBlock(l, t % c.kvHeads(), t / c.kvHeads() * rowsPerTask, Math.min(full, (t / c.kvHeads() + 1) * rowsPerTask));
+                for (int t = t0; t < t1; t++) attendBlock(l, taskSeg[t / heads], t % heads, taskFirst[t / heads], taskEnd[t / heads]);
             });
         }
-        storeKeysAndValues(l);
+        for (int s = 0; s < nSeg; s++) storeKeysAndValues(l, s);
         if (full == 0) return;
         for (int r = 0; r < full; r++) {
             if (fullRows[r] != r) System.arraycopy(att, fullRows[r] * qDim, att, r * qDim, qDim);
@@ -372,31 +425,46 @@ public final class Forward {
         else pool.parallelFor(rows, task);
     }
 
-    /** The PHD mask and the ring's visibility for every row of the batch (the same in every layer). */
+    /**
+     * The PHD mask and the ring's visibility for every row of the batch (the same in every layer),
+     * sequence by sequence: rows never see those of another sequence.
+     */
     private void computeMask() {
-        sinks = Math.min(ring.keep(), p0);
-        int wn = window != null ? window.count() : 0;
-        for (int i = 0; i < n; i++) {
-            int p = rowPos[i], s = rowCopy[i];
-            fromRow[i] = Math.max(sinks, ring.windowStart(p));
-            for (int j = 0; j < n; j++) batchMask[i * n + j] = batchVisible(i, j);
-            for (int e = 0; e < wn; e++) {
-                int slot = window.slot(e);
-                windowMask[i * wn + e] = phd.visible(p, s, window.position(slot), window.copy(slot));
+        for (int q = 0, mo = 0, wo = 0; q < nSeg; q++) {
+            segMaskOff[q] = mo;
+            segWindowMaskOff[q] = wo;
+            OriginalKvRing ring = segCache[q].ring;
+            HiddenWindow window = segCache[q].window;
+            int base = segBase[q], ns = segRows[q], sinks = Math.min(ring.keep(), rowPos[base]);
+            int wn = window != null ? window.count() : 0;
+            for (int li = 0; li < ns; li++) {
+                int i = base + li, p = rowPos[i], s = rowCopy[i];
+                fromRow[i] = Math.max(sinks, ring.windowStart(p));
+                for (int lj = 0; lj < ns; lj++) batchMask[mo + li * ns + lj] = batchVisible(ring, i, base + lj);
+                for (int e = 0; e < wn; e++) {
+                    int slot = window.slot(e);
+                    windowMask[wo + li * wn + e] = phd.visible(p, s, window.position(slot), window.copy(slot));
+                }
             }
+            mo += ns * ns;
+            wo += ns * wn;
         }
     }
 
     /**
-     * Attention of the query heads of KV head g for batch rows fullRows[first .. end): every key
+     * Attention of the query heads of KV head g for batch rows fullRows[first .. end), all of sequence seg: every key
      * and value of the head is read once for all of these query rows. The scores of a row are laid
      * out as the keys are summed: sinks, ring window, hidden window, batch; a key the mask hides
      * from one row but not from another of the task gets -infinity, so softmax makes it 0.
      * Per row: sinks (scored with the StreamingLLM query), ring originals from fromRow[i], the
      * hidden tokens of the window the PHD mask allows, the batch rows batchVisible allows.
      */
-    private void attendBlock(int l, int g, int first, int end) {
+    private void attendBlock(int l, int seg, int g, int first, int end) {
         if (first >= end) return;
+        OriginalKvRing ring = segCache[seg].ring;
+        HiddenWindow window = segCache[seg].window;
+        int base = segBase[seg], ns = segRows[seg], p0 = rowPos[base]; // everything before p0 is cached
+        int sinks = Math.min(ring.keep(), p0), maskOff = segMaskOff[seg], windowMaskOff = segWindowMaskOff[seg];
         int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
         int group = c.heads() / c.kvHeads();
         int kvOff = g * hd;
@@ -410,8 +478,8 @@ public final class Forward {
         int nRing = Math.max(0, p0 - from0);
         int wn = window != null ? window.count() : 0;
         int lastRow = fullRows[end - 1];
-        int jEnd = lastRow + 1; // the batch rows any row of the task may see: positions up to the last row's
-        while (jEnd < n && rowPos[jEnd] <= rowPos[lastRow]) jEnd++;
+        int jEnd = lastRow - base + 1; // the sequence's batch rows any row of the task may see: positions up to the last row's
+        while (jEnd < ns && rowPos[base + jEnd] <= rowPos[lastRow]) jEnd++;
         int cRing = sinks, cWin = cRing + nRing, cBatch = cWin + wn, cols = cBatch + jEnd;
 
         int nq = (end - first) * group;
@@ -428,19 +496,19 @@ public final class Forward {
         // Scores, key runs at a fixed stride (the ring and the window wrap around).
         if (sinks > 0) AttentionOps.scores(qSink, qOff, nq, rk, ring.offset(0) + kvOff, kvDim, sinks, hd, scale, sb, sOff, 0);
         for (int a = from0; a < p0; ) {
-            int len = ringRun(a);
+            int len = ringRun(ring, p0, a);
             AttentionOps.scores(q, qOff, nq, rk, ring.offset(a) + kvOff, kvDim, len, hd, scale, sb, sOff, cRing + a - from0);
             a += len;
         }
         for (int e = 0; e < wn; ) {
-            int len = windowRun(e, wn);
+            int len = windowRun(window, e, wn);
             AttentionOps.scores(q, qOff, nq, window.keys(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, scale, sb, sOff, cWin + e);
             e += len;
         }
-        AttentionOps.scores(q, qOff, nq, kRows, kvOff, kvDim, jEnd, hd, scale, sb, sOff, cBatch);
+        AttentionOps.scores(q, qOff, nq, kRows, base * kvDim + kvOff, kvDim, jEnd, hd, scale, sb, sOff, cBatch);
         for (int j = 0; j < jEnd; j++) { // batch keys at sink positions pair with the StreamingLLM queries
-            if (rowCopy[j] == 1 && rowPos[j] < ring.keep()) {
-                for (int r = 0; r < nq; r++) sb[sOff[r] + cBatch + j] = Ops.dot(qSink, qOff[r], k, j * kvDim + kvOff, hd) * scale;
+            if (rowCopy[base + j] == 1 && rowPos[base + j] < ring.keep()) {
+                for (int r = 0; r < nq; r++) sb[sOff[r] + cBatch + j] = Ops.dot(qSink, qOff[r], k, (base + j) * kvDim + kvOff, hd) * scale;
             }
         }
 
@@ -453,11 +521,12 @@ public final class Forward {
                 for (int a = 0; a < sinks && a <= last; a++) sb[so + a] = Float.NEGATIVE_INFINITY;
                 for (int a = from0; a < p0 && a <= last; a++) sb[so + cRing + a - from0] = Float.NEGATIVE_INFINITY;
                 for (int e = 0; e < wn; e++) if (window.position(window.slot(e)) <= last) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < jEnd; j++) if (rowPos[j] <= last) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < jEnd; j++) if (rowPos[base + j] <= last) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
             }
+            int li = i - base;
             for (int a = from0; a < fromRow[i] && a < p0; a++) sb[so + cRing + a - from0] = Float.NEGATIVE_INFINITY;
-            for (int e = 0; e < wn; e++) if (!windowMask[i * wn + e]) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
-            for (int j = 0, m = i * n; j < jEnd; j++) if (!batchMask[m + j]) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
+            for (int e = 0; e < wn; e++) if (!windowMask[windowMaskOff + li * wn + e]) sb[so + cWin + e] = Float.NEGATIVE_INFINITY;
+            for (int j = 0, m = maskOff + li * ns; j < jEnd; j++) if (!batchMask[m + j]) sb[so + cBatch + j] = Float.NEGATIVE_INFINITY;
             Ops.softmax(sb, so, cols);
             Arrays.fill(att, qOff[r], qOff[r] + hd, 0f);
         }
@@ -465,43 +534,46 @@ public final class Forward {
         // Weighted values, in the same order.
         if (sinks > 0) AttentionOps.accumulate(sb, sOff, 0, nq, rv, ring.offset(0) + kvOff, kvDim, sinks, hd, att, qOff);
         for (int a = from0; a < p0; ) {
-            int len = ringRun(a);
+            int len = ringRun(ring, p0, a);
             AttentionOps.accumulate(sb, sOff, cRing + a - from0, nq, rv, ring.offset(a) + kvOff, kvDim, len, hd, att, qOff);
             a += len;
         }
         for (int e = 0; e < wn; ) {
-            int len = windowRun(e, wn);
+            int len = windowRun(window, e, wn);
             AttentionOps.accumulate(sb, sOff, cWin + e, nq, window.values(l), window.offset(window.slot(e)) + kvOff, kvDim, len, hd, att, qOff);
             e += len;
         }
-        AttentionOps.accumulate(sb, sOff, cBatch, nq, vRows, kvOff, kvDim, jEnd, hd, att, qOff);
+        AttentionOps.accumulate(sb, sOff, cBatch, nq, vRows, base * kvDim + kvOff, kvDim, jEnd, hd, att, qOff);
     }
 
     /** Cached originals from position a on (before p0) whose ring slots follow each other. */
-    private int ringRun(int a) {
+    private int ringRun(OriginalKvRing ring, int p0, int a) {
         // Slots rise by one per position until the last slot, then wrap to the first non-sink one.
         return Math.min(p0 - a, ring.capacity() - ring.offset(a) / c.kvDim());
     }
 
     /** Hidden-window entries from e on (before wn) whose slots follow each other. */
-    private int windowRun(int e, int wn) {
+    private static int windowRun(HiddenWindow window, int e, int wn) {
         int len = 1;
         while (e + len < wn && window.slot(e + len) == window.slot(e + len - 1) + 1) len++;
         return len;
     }
 
-    /** May row i see row j of the same batch: the PHD mask, and for originals the ring's eviction. */
-    private boolean batchVisible(int i, int j) {
+    /** May row i see row j of the same sequence: the PHD mask, and for originals the ring's eviction. */
+    private boolean batchVisible(OriginalKvRing ring, int i, int j) {
         int p = rowPos[i], q = rowPos[j];
         if (!phd.visible(p, rowCopy[i], q, rowCopy[j])) return false;
         return rowCopy[j] != 1 || ring.visible(q, p);
     }
 
-    /** After layer l's attention: originals into the ring, the surviving hidden tokens into the window. */
-    private void storeKeysAndValues(int l) {
+    /** After layer l's attention: the current sequence's originals into its ring, its surviving hidden tokens into its window. */
+    private void storeKeysAndValues(int l, int seg) {
         int kvDim = c.kvDim();
+        OriginalKvRing ring = segCache[seg].ring;
+        HiddenWindow window = segCache[seg].window;
+        int base = segBase[seg], ns = segRows[seg], hiddenTotal = segHiddenTotal[seg];
         MemorySegment rk = ring.keys(l), rv = ring.values(l);
-        for (int i = 0; i < n; i++) {
+        for (int i = base; i < base + ns; i++) {
             if (rowCopy[i] == 1) {
                 MemorySegment.copy(k, i * kvDim, rk, ValueLayout.JAVA_FLOAT, (long) ring.offset(rowPos[i]) * Float.BYTES, kvDim);
                 MemorySegment.copy(v, i * kvDim, rv, ValueLayout.JAVA_FLOAT, (long) ring.offset(rowPos[i]) * Float.BYTES, kvDim);

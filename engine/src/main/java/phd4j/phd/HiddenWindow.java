@@ -68,15 +68,15 @@ public final class HiddenWindow {
     }
 
     /**
-     * Records the positions and copies (pos[j], copy[j], j < pushed) of new hidden tokens whose
-     * vectors were written to their {@link #plannedSlot}s.
+     * Records the positions and copies (pos[from + j], copy[from + j], j < pushed) of new hidden
+     * tokens whose vectors were written to their {@link #plannedSlot}s.
      */
-    public void commit(int pushed, int[] pos, int[] copy) {
+    public void commit(int pushed, int[] pos, int[] copy, int from) {
         for (int j = 0; j < pushed; j++) {
             int slot = plannedSlot(j, pushed);
             if (slot < 0) continue;
-            positions[slot] = pos[j];
-            copies[slot] = copy[j];
+            positions[slot] = pos[from + j];
+            copies[slot] = copy[from + j];
         }
         int total = count + pushed;
         if (total > capacity) {

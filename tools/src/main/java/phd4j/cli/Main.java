@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "phd", mixinStandardHelpOptions = true, version = "phd4j 0.1.0",
         description = "Runs Llama and PHD-Transformer models from GGUF files.",
         subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InfoCommand.class, BenchCommand.class, SweepCommand.class,
-                QuantizeCommand.class, SynthCommand.class, ChatCommand.class, TemplateCommand.class, ServeCommand.class, TrainTokenizerCommand.class, TrainCommand.class, TrainPlotCommand.class, PerplexityCommand.class})
+                QuantizeCommand.class, SynthCommand.class, ChatCommand.class, TemplateCommand.class, ServeCommand.class, TrainTokenizerCommand.class, TrainCommand.class, TrainPlotCommand.class, PerplexityCommand.class, LoadgenCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -29,8 +29,13 @@ final class ServeCommand implements Callable<Integer> {
     int context;
 
     @Option(names = {"-np", "--parallel"}, paramLabel = "SLOTS", defaultValue = "1",
-            description = "requests generating at once, each with its own KV cache (default: ${DEFAULT-VALUE})")
+            description = "requests generating at once, each with its own KV cache, all advanced by one forward pass per token (default: ${DEFAULT-VALUE})")
     int slots;
+
+    @Option(names = "--prompt-chunk", paramLabel = "N", defaultValue = "64",
+            description = "prompt tokens read per decode step of the other requests: smaller keeps their streams smoother, "
+                    + "larger reads prompts faster (default: ${DEFAULT-VALUE})")
+    int promptChunk;
 
     @Option(names = "--api-key", paramLabel = "KEY", description = "require 'Authorization: Bearer KEY' (not on /health)")
     String apiKey;
@@ -40,13 +45,14 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw common.bad("--port must be in 0..65535, got " + port);
         if (slots < 1) throw common.bad("-np must be >= 1, got " + slots);
         if (context < 0) throw common.bad("-c must be >= 0, got " + context);
+        if (promptChunk < 1) throw common.bad("--prompt-chunk must be >= 1, got " + promptChunk);
         PrintWriter err = common.spec.commandLine().getErr();
         try (Server server = new Server(host, port, apiKey, err, VerboseOption.verbose);
              Model model = Model.load(common.model(), common.threads, phdOptions.config())) {
             PhdOptions.announce(model, err);
             int ctx = context > 0 ? context : Math.min(model.config().trainedContext(), 4096);
             String id = model.file().path().getFileName().toString();
-            server.ready(model, id, templateOptions.template(model, err), slots, ctx);
+            server.ready(model, id, templateOptions.template(model, err), slots, ctx, promptChunk);
             err.println("serve: " + id + " on http://" + host + ":" + server.port() + " (" + slots + " slot(s) of " + ctx + " tokens)");
             err.flush();
             new CountDownLatch(1).await(); // until the process is stopped

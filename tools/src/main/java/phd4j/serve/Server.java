@@ -14,18 +14,26 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import phd4j.Generation;
 import phd4j.GenerationResult;
 import phd4j.Model;
 import phd4j.Session;
+import phd4j.TokenListener;
 import phd4j.chat.ChatTemplate;
 import phd4j.chat.ChatTemplateException;
 
 /**
  * {@code phd serve}: the OpenAI HTTP API (chat completions, completions, models) and
  * llama-server's health, tokenize and detokenize, on the JDK's HTTP server with a virtual thread
- * per connection. Each request generates in a slot of its own ({@link Slots}); a streaming
- * client that goes away stops its generation at the next token.
+ * per connection. Each request generates in a slot of its own ({@link Slots}), on the one decode
+ * thread ({@link Scheduler}) that advances all slots' generations together, a forward pass per
+ * token for all of them; the request's own thread streams the pieces. A streaming client that
+ * goes away stops its generation at the next token.
  */
 public final class Server implements AutoCloseable {
     /** Bodies larger than this are refused with 413 before they are read. */
@@ -40,7 +48,7 @@ public final class Server implements AutoCloseable {
     private volatile Loaded loaded; // null while the model loads: /health answers 503
 
     /** What the handlers need once the model is there. */
-    record Loaded(Model model, String modelId, ChatTemplate template, Slots slots) {}
+    record Loaded(Model model, String modelId, ChatTemplate template, Slots slots, Scheduler scheduler) {}
 
     public Server(String host, int port, String apiKey, PrintWriter log, boolean verbose) throws IOException {
         this.apiKey = apiKey;
@@ -59,12 +67,19 @@ public final class Server implements AutoCloseable {
 
     /** Starts answering model requests; until then they get 503. */
     public void ready(Model model, String modelId, ChatTemplate template, int slots, int contextLength) {
-        loaded = new Loaded(model, modelId, template, new Slots(model, slots, contextLength, 4 * slots));
+        ready(model, modelId, template, slots, contextLength, Scheduler.DEFAULT_PROMPT_CHUNK);
+    }
+
+    /** As {@link #ready(Model, String, ChatTemplate, int, int)}, reading prompts {@code promptChunk} tokens per decode step. */
+    public void ready(Model model, String modelId, ChatTemplate template, int slots, int contextLength, int promptChunk) {
+        loaded = new Loaded(model, modelId, template, new Slots(model, slots, contextLength, 4 * slots), new Scheduler(model, slots, promptChunk));
     }
 
     @Override
     public void close() {
         http.stop(0);
+        Loaded l = loaded;
+        if (l != null) l.scheduler().close();
     }
 
     private void handle(HttpExchange ex) {
@@ -156,22 +171,45 @@ public final class Server implements AutoCloseable {
         }
         try {
             Sse sse = req.stream() ? new Sse(ex, chat ? roleChunk(id, created, l.modelId()) : null) : null;
-            GenerationResult r;
+            // The decode thread hands pieces over; this thread writes them, so a slow client holds up no one.
+            LinkedBlockingQueue<String> pieces = new LinkedBlockingQueue<>();
+            AtomicBoolean gone = new AtomicBoolean();
+            CompletableFuture<GenerationResult> done;
             try {
-                r = generate(l, session, req, chat, piece -> {
-                    if (sse == null) return true;
-                    ObjectNode chunk = chunk(id, created, l.modelId(), chat);
-                    ObjectNode choice = (ObjectNode) chunk.withArray("choices").get(0);
-                    if (chat) choice.putObject("delta").put("content", piece);
-                    else choice.put("text", piece);
-                    return sse.send(chunk);
-                });
-            } catch (IllegalArgumentException e) { // nothing is sent before the prompt is evaluated
+                done = l.scheduler().submit(start(l, session, req, chat, (token, piece) -> {
+                    if (sse != null && !piece.isEmpty()) pieces.add(piece);
+                    return !gone.get();
+                }));
+            } catch (IllegalArgumentException e) { // nothing is sent before the prompt is checked
                 throw e.getMessage() != null && e.getMessage().contains("context")
                         ? ApiException.status(413, "invalid_request_error", e.getMessage())
                         : ApiException.badRequest(null, e.getMessage());
             } catch (ChatTemplateException e) {
                 throw ApiException.badRequest("messages", e.getMessage());
+            }
+            String end = new String("end"); // a sentinel no piece is identical to
+            done.whenComplete((r, e) -> pieces.add(end));
+            try {
+                for (String piece = pieces.take(); piece != end; piece = pieces.take()) {
+                    if (gone.get()) continue;
+                    ObjectNode chunk = chunk(id, created, l.modelId(), chat);
+                    ObjectNode choice = (ObjectNode) chunk.withArray("choices").get(0);
+                    if (chat) choice.putObject("delta").put("content", piece);
+                    else choice.put("text", piece);
+                    if (!sse.send(chunk)) gone.set(true);
+                }
+            } catch (InterruptedException e) {
+                gone.set(true);
+                done.exceptionally(x -> null).join(); // the session is free only once the decode thread is done with it
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while streaming", e);
+            }
+            GenerationResult r;
+            try {
+                r = done.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw e;
             }
             tokens[0] = session.position() - r.decodedTokens(); // the whole prompt, whether evaluated now or found in the cache
             tokens[1] = r.tokens().length;
@@ -209,20 +247,14 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private interface Pieces {
-        boolean accept(String piece);
-    }
-
-    private static GenerationResult generate(Loaded l, Session session, CompletionRequest req, boolean chat, Pieces pieces) {
+    /** The request's generation in its session, checked (a bad prompt throws here) but not started. */
+    private static Generation start(Loaded l, Session session, CompletionRequest req, boolean chat, TokenListener listener) {
         int ctx = l.slots().contextLength;
-        if (chat) {
-            return session.chat(l.template(), req.messages(), req.params(ctx),
-                    (token, piece) -> piece.isEmpty() || pieces.accept(piece));
-        }
+        if (chat) return session.startChat(l.template(), req.messages(), req.params(ctx), listener);
         int[] prompt = l.model().tokenizer().encode(req.prompt(), true, false);
         if (prompt.length == 0) throw ApiException.badRequest("prompt", "'prompt' has no tokens");
         session.reset(); // a completion continues nothing
-        return session.generate(prompt, req.params(Math.max(1, ctx - prompt.length)), (token, piece) -> piece.isEmpty() || pieces.accept(piece));
+        return session.start(prompt, req.params(Math.max(1, ctx - prompt.length)), listener);
     }
 
     /** The chat stream's first chunk names the role, as OpenAI's does. */

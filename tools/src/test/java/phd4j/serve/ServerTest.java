@@ -42,8 +42,13 @@ class ServerTest {
 
     /** A server on a free port with the shipped default model, 2 slots of 128 tokens, key "k". */
     static Running start(PrintWriter log) throws Exception {
+        return start(log, "default.gguf");
+    }
+
+    /** The same with another shipped model. */
+    static Running start(PrintWriter log, String model) throws Exception {
         Server s = new Server("127.0.0.1", 0, "k", log, false);
-        Model m = Model.load(Path.of(System.getProperty("phd4j.root", ".."), "models", "default.gguf"), 1);
+        Model m = Model.load(Path.of(System.getProperty("phd4j.root", ".."), "models", model), 1);
         s.ready(m, "default.gguf", ChatTemplate.parse(CHATML, "chatml"), 2, 128);
         return new Running(s, m);
     }
@@ -152,6 +157,42 @@ class ServerTest {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/completions"))
                 .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         assertTrue(error(http.send(r, HttpResponse.BodyHandlers.ofString()), 400).get("message").asText().contains("UTF-8"));
+    }
+
+    @Test
+    void concurrentRequestsAnswerAsTheyDoAlone() throws Exception {
+        // the slots' generations share decode steps (Scheduler): greedy text must not depend on the company
+        concurrentAsAlone(server);
+        // a vanilla model's prompt chunks share the steps too
+        Running vanilla = start(new PrintWriter(new StringWriter(), true), "default-vanilla.gguf");
+        try (vanilla) {
+            concurrentAsAlone(vanilla.server());
+        }
+    }
+
+    private static void concurrentAsAlone(Server server) throws Exception {
+        String[] prompts = {"It is a truth", "Once upon a time", "She said", "The house at Longbourn", "Enter a", "My dear"};
+        String[] alone = new String[prompts.length];
+        for (int i = 0; i < prompts.length; i++) alone[i] = completion(server, prompts[i]);
+        java.util.List<java.util.concurrent.CompletableFuture<String>> together = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String p : prompts) together.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return completion(server, p);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, pool));
+            for (int i = 0; i < prompts.length; i++) assertEquals(alone[i], together.get(i).get(60, TimeUnit.SECONDS), prompts[i]);
+        }
+    }
+
+    private static String completion(Server server, String prompt) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/completions")).header("Authorization", "Bearer k")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"max_tokens\":12,\"temperature\":0}")).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).at("/choices/0/text").asText();
     }
 
     @Test

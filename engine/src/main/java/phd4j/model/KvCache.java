@@ -1,0 +1,40 @@
+package phd4j.model;
+
+import phd4j.phd.HiddenWindow;
+import phd4j.phd.OriginalKvRing;
+import phd4j.phd.PhdConfig;
+
+/**
+ * What one sequence keeps between forward passes: its original-token ring and, for PHD-SWA/CSWA,
+ * its hidden-token window. Kept apart from {@link Forward} (weights, per-step activation buffers)
+ * so that one pass can advance several sequences at once, each attending to its own cache.
+ */
+public final class KvCache {
+    final OriginalKvRing ring;
+    final HiddenWindow window; // null unless the variant keeps hidden tokens
+    long rowsProcessed;
+
+    public KvCache(LlamaConfig c, PhdConfig phd, int capacity, int keep) {
+        this.ring = new OriginalKvRing(c.layers(), capacity, keep, c.kvDim());
+        this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.layers(), phd.window(), c.kvDim()) : null;
+    }
+
+    public OriginalKvRing ring() {
+        return ring;
+    }
+
+    /** KV bytes kept between steps: the original ring plus the hidden window, if any. */
+    public long bytes() {
+        return ring.bytes() + (window != null ? window.bytes() : 0);
+    }
+
+    /** Token-rows of this sequence that have gone through the matmuls (at least of the first layer). */
+    public long rowsProcessed() {
+        return rowsProcessed;
+    }
+
+    /** Forgets every cached token (the ring's entries are simply overwritten later). */
+    public void clear() {
+        if (window != null) window.clear();
+    }
+}

@@ -1,0 +1,113 @@
+package phd4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code phd loadgen}: a small load generator for {@code phd serve} (or any OpenAI-compatible
+ * server). For each client count it starts that many streaming /v1/completions requests at once,
+ * each asking for the same number of tokens, and reports the aggregate generation speed (tokens
+ * of all clients over the wall time from the first token to the last) beside the time to first
+ * token: the figure batched decoding is about.
+ */
+@Command(name = "loadgen", mixinStandardHelpOptions = true,
+        description = {"Measure a running server: N concurrent streaming completions per round, aggregate decode tokens/s."})
+final class LoadgenCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the server (default: ${DEFAULT-VALUE})")
+    String url;
+
+    @Option(names = {"-c", "--clients"}, split = ",", defaultValue = "1,4,8", description = "concurrent clients per round (default: ${DEFAULT-VALUE})")
+    List<Integer> clients;
+
+    @Option(names = {"-n", "--tokens"}, defaultValue = "128", description = "tokens each client asks for (default: ${DEFAULT-VALUE})")
+    int tokens;
+
+    @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time", description = "the prompt (client i appends ' i', so the prompts differ)")
+    String prompt;
+
+    @Option(names = "--repeat", defaultValue = "1", description = "rounds per client count, reported one by one (default: ${DEFAULT-VALUE})")
+    int repeat;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** One client's stream: when it started, got its first and last token, and how many it got. */
+    private record Stream(long start, long first, long last, int tokens) {}
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        out.println("clients  tokens  wall_s  agg_tok/s  per_client_tok/s  ttft_ms(max)");
+        for (int c : clients) {
+            for (int rep = 0; rep < repeat; rep++) {
+                try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    List<Future<Stream>> streams = new ArrayList<>();
+                    for (int i = 0; i < c; i++) {
+                        String p = prompt + " " + i;
+                        streams.add(pool.submit(() -> stream(http, p)));
+                    }
+                    long t0 = Long.MAX_VALUE, first = Long.MAX_VALUE, last = 0, ttft = 0;
+                    int total = 0;
+                    for (Future<Stream> f : streams) {
+                        Stream s = f.get();
+                        t0 = Math.min(t0, s.start());
+                        first = Math.min(first, s.first());
+                        last = Math.max(last, s.last());
+                        ttft = Math.max(ttft, s.first() - s.start());
+                        total += s.tokens();
+                    }
+                    // decode speed: the tokens after each client's first, over the span all were generating in
+                    double wall = (last - first) / 1e9;
+                    double agg = (total - c) / wall;
+                    out.printf("%7d  %6d  %6.2f  %9.1f  %16.1f  %12.0f%n", c, total, wall, agg, agg / c, ttft / 1e6);
+                    out.flush();
+                }
+            }
+        }
+        return 0;
+    }
+
+    private Stream stream(HttpClient http, String p) throws Exception {
+        String body = JSON.createObjectNode().put("prompt", p).put("max_tokens", tokens).put("temperature", 0).put("stream", true)
+                .set("stream_options", JSON.createObjectNode().put("include_usage", true)).toString();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url + "/v1/completions")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        long start = System.nanoTime(), first = 0, last = 0;
+        int count = 0;
+        HttpResponse<java.io.InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        if (resp.statusCode() != 200) throw new IllegalStateException("HTTP " + resp.statusCode() + ": " + new String(resp.body().readAllBytes(), StandardCharsets.UTF_8));
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (!line.startsWith("data: ") || line.equals("data: [DONE]")) continue;
+                JsonNode chunk = JSON.readTree(line.substring(6));
+                if (chunk.has("usage")) {
+                    count = chunk.get("usage").get("completion_tokens").asInt(); // tokens, not pieces (a piece may hold several)
+                } else if (!chunk.path("choices").path(0).path("text").asText().isEmpty()) {
+                    long now = System.nanoTime();
+                    if (first == 0) first = now;
+                    last = now;
+                }
+            }
+        }
+        return new Stream(start, first, last, count);
+    }
+}
