@@ -1,6 +1,5 @@
 package phd4j;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import phd4j.testing.Json;
+import phd4j.testing.LogitFixture;
 import phd4j.testing.SharedFiles;
 
 /**
@@ -45,60 +45,16 @@ class LlamaCppFixtureTest {
         Path modelPath = SharedFiles.file(modelFile);
         List<Map<String, Object>> cases = Json.lines(SharedFiles.file(fixtureFile));
         assertTrue(!cases.isEmpty(), "no cases in " + fixtureFile);
-        double worst = 0;
-        int greedyAgree = 0, greedyTotal = 0;
         try (Model model = Model.load(modelPath, 2)) {
+            LogitFixture fixture = new LogitFixture(model, modelFile, tolerance);
             for (Map<String, Object> c : cases) {
-                String prompt = (String) c.get("prompt");
-                int[] expectTokens = Json.ints(c.get("tokens"));
-                int[] tokens = model.tokenizer().encode(prompt, true, false);
-                assertArrayEquals(expectTokens, tokens, "prompt tokens of '" + prompt + "'");
                 assertEquals(((Number) c.get("n_vocab")).intValue(), model.config().vocabSize());
-
-                int[] expectGreedy = Json.ints(c.get("greedy"));
-                List<?> expectLogits = (List<?>) c.get("logits");
-                try (Session s = model.newSession(tokens.length + expectGreedy.length)) {
-                    float[][] logits = s.evaluateAll(tokens);
-                    assertEquals(expectLogits.size(), logits.length, "positions");
-                    for (int p = 0; p < logits.length; p++) {
-                        float[] expect = Json.floats(expectLogits.get(p));
-                        double diff = maxAbsDiff(expect, logits[p]);
-                        worst = Math.max(worst, diff);
-                        assertTrue(diff <= tolerance, modelFile + " '" + prompt + "' position " + p + ": max |diff| " + diff + " > " + tolerance);
-                    }
-                    int[] greedy = greedy(s, logits[logits.length - 1], expectGreedy.length);
-                    for (int i = 0; i < greedy.length && greedy[i] == expectGreedy[i]; i++) greedyAgree++;
-                    greedyTotal += greedy.length;
-                    if (greedyMustMatch) {
-                        assertArrayEquals(expectGreedy, greedy, "greedy continuation of '" + prompt + "'");
-                        assertEquals(c.get("greedy_text"), model.tokenizer().decode(greedy), "greedy text of '" + prompt + "'");
-                    }
+                int[] greedy = fixture.checkBatch(c, greedyMustMatch);
+                if (greedyMustMatch) {
+                    assertEquals(c.get("greedy_text"), model.tokenizer().decode(greedy), "greedy text of '" + c.get("prompt") + "'");
                 }
             }
+            System.out.printf("fixture %-34s %s%n", modelFile, fixture.summary());
         }
-        System.out.printf("fixture %-34s max |logit diff| %.3g, greedy prefix agreement %d/%d%n", modelFile, worst, greedyAgree, greedyTotal);
-    }
-
-    static int[] greedy(Session s, float[] first, int n) {
-        int[] out = new int[n];
-        float[] next = first;
-        for (int i = 0; i < n; i++) {
-            out[i] = argmax(next);
-            if (i + 1 < n) next = s.evaluate(new int[] {out[i]});
-        }
-        return out;
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "vocabulary size");
-        double m = 0;
-        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        return m;
     }
 }

@@ -1,6 +1,5 @@
 package phd4j.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,13 +10,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import phd4j.Model;
-import phd4j.Session;
 import phd4j.convert.Progress;
 import phd4j.simd.GgmlType;
 import phd4j.synth.Arch;
 import phd4j.synth.ModelShape;
 import phd4j.synth.SyntheticModel;
 import phd4j.testing.Json;
+import phd4j.testing.LogitFixture;
 
 /**
  * Each architecture against llama.cpp's logits on a small random-weight model of it. The model
@@ -58,63 +57,14 @@ class ArchFixtureTest {
                 null, null), Progress.NONE);
         List<Map<String, Object>> cases = Json.lines(Path.of(getClass().getResource("/fixtures/arch/" + fixture + ".jsonl").toURI()));
         assertTrue(!cases.isEmpty(), "no cases for " + archName);
-        double worst = 0;
-        int greedyAgree = 0, greedyTotal = 0;
         try (Model model = Model.load(file, 1)) {
             assertEquals(Arch.named(archName).architecture(), model.config().architecture());
+            LogitFixture check = new LogitFixture(model, archName, tolerance);
             for (Map<String, Object> c : cases) {
-                String prompt = (String) c.get("prompt");
-                int[] tokens = Json.ints(c.get("tokens"));
-                assertArrayEquals(tokens, model.tokenizer().encode(prompt, true, false), "prompt tokens of '" + prompt + "'");
-                int[] expectGreedy = Json.ints(c.get("greedy"));
-                List<?> expectLogits = (List<?>) c.get("logits");
-                try (Session s = model.newSession(tokens.length + expectGreedy.length)) {
-                    float[][] logits = s.evaluateAll(tokens);
-                    assertEquals(expectLogits.size(), logits.length, "positions");
-                    for (int p = 0; p < logits.length; p++) {
-                        float[] expect = Json.floats(expectLogits.get(p));
-                        double diff = maxAbsDiff(expect, logits[p]);
-                        worst = Math.max(worst, diff);
-                        assertTrue(diff <= tolerance, archName + " '" + prompt + "' position " + p + ": max |diff| " + diff + " > " + tolerance);
-                    }
-                    int[] greedy = greedy(s, logits[logits.length - 1], expectGreedy.length);
-                    for (int i = 0; i < greedy.length && greedy[i] == expectGreedy[i]; i++) greedyAgree++;
-                    greedyTotal += greedy.length;
-                    if (greedyMustMatch) assertArrayEquals(expectGreedy, greedy, "greedy continuation of '" + prompt + "'");
-                }
-                // the decode path: one token at a time, every earlier key from the cache (a local layer's window too)
-                try (Session s = model.newSession(tokens.length)) {
-                    for (int p = 0; p < tokens.length; p++) {
-                        double diff = maxAbsDiff(Json.floats(expectLogits.get(p)), s.evaluate(new int[] {tokens[p]}));
-                        worst = Math.max(worst, diff);
-                        assertTrue(diff <= tolerance, archName + " '" + prompt + "' decoding position " + p + ": max |diff| " + diff + " > " + tolerance);
-                    }
-                }
+                check.checkBatch(c, greedyMustMatch);
+                check.checkDecoding(c); // every earlier key from the cache (a local layer's window too)
             }
+            System.out.printf("arch fixture %-9s %s%n", fixture, check.summary());
         }
-        System.out.printf("arch fixture %-9s max |logit diff| %.3g, greedy agreement %d/%d%n", fixture, worst, greedyAgree, greedyTotal);
-    }
-
-    private static int[] greedy(Session s, float[] first, int n) {
-        int[] out = new int[n];
-        float[] next = first;
-        for (int i = 0; i < n; i++) {
-            out[i] = argmax(next);
-            if (i + 1 < n) next = s.evaluate(new int[] {out[i]});
-        }
-        return out;
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "vocabulary size");
-        double m = 0;
-        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        return m;
     }
 }
