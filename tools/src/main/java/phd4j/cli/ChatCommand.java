@@ -40,9 +40,7 @@ final class ChatCommand implements Callable<Integer> {
             description = "most tokens a reply may have; -1: until the end of the turn (default: ${DEFAULT-VALUE})")
     int nPredict;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
-            description = "context length in tokens; 0: the model's, at most 4096 (default: ${DEFAULT-VALUE})")
-    int context;
+    @Mixin ContextOption contextOption;
 
     /** Set by Ctrl-C while a reply streams; the token listener then ends the reply. */
     private volatile boolean interrupted;
@@ -50,7 +48,6 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (nPredict < -1) throw common.bad("-n must be -1 or >= 0, got " + nPredict);
-        if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         GenerationParams params = new GenerationParams(Math.max(nPredict, 0), samplerOptions.params(common),
                 List.of(), List.of(), samplerOptions.ignoreEos);
         PrintWriter out = common.spec.commandLine().getOut();
@@ -59,7 +56,7 @@ final class ChatCommand implements Callable<Integer> {
         try (Model model = Model.load(common.model(), common.threads, phdOptions.config())) {
             PhdOptions.announce(model, err);
             ChatTemplate template = templateOptions.template(model, err);
-            int ctx = context > 0 ? context : Math.min(model.config().trainedContext(), 4096);
+            int ctx = contextOption.resolve(model);
             if (samplerOptions.randomSeed()) err.println("seed: " + samplerOptions.seed() + " (--seed repeats this conversation)");
             if (terminal) err.println("chat: " + model.file().path().getFileName() + ", context " + ctx + " tokens; /reset starts over, /exit or Ctrl-D quits, Ctrl-C stops a reply");
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

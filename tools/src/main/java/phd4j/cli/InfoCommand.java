@@ -25,13 +25,10 @@ final class InfoCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin PhdOptions phdOptions;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
-            description = "context length for the KV cache figures; 0: the model's, at most 4096")
-    int context;
+    @Mixin ContextOption contextOption;
 
     @Override
     public Integer call() {
-        if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         PrintWriter out = common.spec.commandLine().getOut();
         phd4j.phd.PhdConfig override = phdOptions.config();
         try (Model model = Model.load(common.model(), 1, override)) {
@@ -59,7 +56,7 @@ final class InfoCommand implements Callable<Integer> {
             PhdConfig phd = model.phd();
             out.printf("phd: %s (K=%d, variant %s, window %d, chunk %d)%s%n", phd.name(), phd.k(), phd.variant().key,
                     phd.window(), phd.chunk(), model.phdOverridden() ? ", imposed by --phd-*" : "");
-            int ctx = context > 0 ? context : Math.min(c.trainedContext(), 4096);
+            int ctx = contextOption.resolve(model);
             long perToken = 2L * c.layers() * c.kvDim() * Float.BYTES;
             try (Session s = model.newSession(ctx)) {
                 out.printf("kv cache (f32): %s per original token; %s for a context of %d", bytes(perToken), bytes(s.kvCacheBytes()), ctx);

@@ -32,9 +32,7 @@ final class RunCommand implements Callable<Integer> {
             description = "tokens to generate; -1: until end of text (default: ${DEFAULT-VALUE})")
     int nPredict;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
-            description = "context length in tokens; 0: the model's, at most 4096 (default: ${DEFAULT-VALUE})")
-    int context;
+    @Mixin ContextOption contextOption;
 
     @Option(names = "--keep", paramLabel = "N",
             description = "when the context is full, keep the first N tokens and overwrite the oldest others (default: 4, at most CTX-1)")
@@ -47,7 +45,6 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String text = promptText();
         if (nPredict < -1) throw common.bad("-n must be -1 or >= 0, got " + nPredict);
-        if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         phd4j.phd.PhdConfig phd = phdOptions.config();
         SamplerParams sampler = samplerOptions.params(common);
         PrintWriter err = common.spec.commandLine().getErr();
@@ -57,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
         try (Model model = Model.load(common.model(), common.threads, phd)) {
             long loadNanos = System.nanoTime() - t0;
             PhdOptions.announce(model, err);
-            int ctx = context > 0 ? context : Math.min(model.config().trainedContext(), 4096);
+            int ctx = contextOption.resolve(model);
             int keep = keepOption != null ? keepOption : Math.min(Session.DEFAULT_KEEP, ctx - 1);
             if (keep < 0 || keep >= ctx) throw common.bad("--keep must be in 0.." + (ctx - 1) + " for a context of " + ctx + ", got " + keep);
             int[] tokens = model.tokenizer().encode(text, true, false);

@@ -24,9 +24,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX", defaultValue = "0",
-            description = "context length of each slot in tokens; 0: the model's, at most 4096 (default: ${DEFAULT-VALUE})")
-    int context;
+    @Mixin ContextOption contextOption;
 
     @Option(names = {"-np", "--parallel"}, paramLabel = "SLOTS", defaultValue = "1",
             description = "requests generating at once, each with its own KV cache, all advanced by one forward pass per token (default: ${DEFAULT-VALUE})")
@@ -44,13 +42,12 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw common.bad("--port must be in 0..65535, got " + port);
         if (slots < 1) throw common.bad("-np must be >= 1, got " + slots);
-        if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         if (promptChunk < 1) throw common.bad("--prompt-chunk must be >= 1, got " + promptChunk);
         PrintWriter err = common.spec.commandLine().getErr();
         try (Server server = new Server(host, port, apiKey, err, VerboseOption.verbose);
              Model model = Model.load(common.model(), common.threads, phdOptions.config())) {
             PhdOptions.announce(model, err);
-            int ctx = context > 0 ? context : Math.min(model.config().trainedContext(), 4096);
+            int ctx = contextOption.resolve(model);
             String id = model.file().path().getFileName().toString();
             server.ready(model, id, templateOptions.template(model, err), slots, ctx, promptChunk);
             err.println("serve: " + id + " on http://" + host + ":" + server.port() + " (" + slots + " slot(s) of " + ctx + " tokens)");
