@@ -23,7 +23,25 @@ final class GgufVocabReader {
         spec.addBos = bool(file, PREFIX + "add_bos_token");
         spec.addEos = bool(file, PREFIX + "add_eos_token");
         spec.addSpacePrefix = bool(file, PREFIX + "add_space_prefix");
+        requireLengths(file, spec);
         return spec;
+    }
+
+    /**
+     * The per-token arrays must have one entry per token: a shorter one was read out of bounds
+     * when the vocabulary was built, a longer one meant the file disagrees with itself.
+     */
+    private static void requireLengths(GgufFile file, VocabSpec spec) {
+        int n = spec.tokens.length;
+        if (n == 0) throw new GgufException(file.path() + ": " + PREFIX + "tokens: 0 tokens, expected at least 1");
+        requireLength(file, "scores", spec.scores == null ? n : spec.scores.length, n);
+        requireLength(file, "token_type", spec.tokenTypes == null ? n : spec.tokenTypes.length, n);
+    }
+
+    private static void requireLength(GgufFile file, String key, int length, int n) {
+        if (length != n) {
+            throw new GgufException(file.path() + ": " + PREFIX + key + ": " + length + " entries, expected " + n + " (one per token)");
+        }
     }
 
     /** llama.cpp accepts FLOAT32 or INT32 scores. */
