@@ -54,8 +54,6 @@ final class Vocab {
             scores[i] = spec.scores != null ? spec.scores[i] : 0f;
             attrs[i] = spec.tokenTypes != null ? TokenAttr.fromGgufType(spec.tokenTypes[i]) : TokenAttr.NORMAL;
         }
-        requireLength("tokenizer.ggml.scores", spec.scores == null ? n : spec.scores.length, n);
-        requireLength("tokenizer.ggml.token_type", spec.tokenTypes == null ? n : spec.tokenTypes.length, n);
 
         special.put(SpecialRole.BOS, defaults.bos());
         special.put(SpecialRole.EOS, defaults.eos());
@@ -74,10 +72,6 @@ final class Vocab {
         markUnusedControls();
         collectEndOfGeneration();
         partitionOrder = partitionOrder();
-    }
-
-    private static void requireLength(String key, int length, int n) {
-        if (length < n) throw new IllegalArgumentException(key + " has " + length + " entries for " + n + " tokens");
     }
 
     int size() {
