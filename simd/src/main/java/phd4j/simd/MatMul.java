@@ -2,7 +2,8 @@ package phd4j.simd;
 
 /**
  * Multi-row matrix products, split over a {@link WorkerPool} by weight rows: for a few activation
- * rows (decode) through each type's own kernel, for many (prompt batches) through {@link Gemm}.
+ * rows (decode) through the matrix's {@link InterleavedQ4} copy when it has one, else each type's
+ * own kernel; for many (prompt batches) through {@link Gemm}.
  */
 public final class MatMul {
     /** Weight rows per unit of work: enough for each thread to stream contiguous memory. */
@@ -32,6 +33,20 @@ public final class MatMul {
     }
 
     /**
+     * The decode path of a matrix with an interleaved copy: the activations are quantized once,
+     * here, and the row groups are split over the pool (the split does not change any result).
+     */
+    private static void multiplyInterleaved(WorkerPool pool, InterleavedQ4 w, float[] x, int nRows, int cols, float[] out, int rows) {
+        Q8Activations q = Q8Activations.forThread().quantize(x, cols, nRows, cols);
+        int groups = w.groups();
+        if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {
+            w.multiply(q, nRows, out, rows, 0, groups);
+            return;
+        }
+        pool.parallelFor(groups, (start, end) -> w.multiply(q, nRows, out, rows, start, end));
+    }
+
+    /**
      * out[r][o] = dot(w row o, x[r]) for every activation row r in [0, nRows) and weight row o.
      *
      * @param x   activations, [nRows][w.cols()] row-major (may be longer)
@@ -50,6 +65,10 @@ public final class MatMul {
             throw new IllegalArgumentException("out holds " + out.length + " floats, " + nRows + " rows of " + rows + " need " + (long) nRows * rows);
         }
         if (nRows == 0) {
+            return;
+        }
+        if (w.interleaved() != null && !useGemm(nRows)) {
+            multiplyInterleaved(pool, w.interleaved(), x, nRows, cols, out, rows);
             return;
         }
         WeightKernel kernel = Kernels.of(w.type());

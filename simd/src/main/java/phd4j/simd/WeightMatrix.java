@@ -1,13 +1,16 @@
 package phd4j.simd;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A row-major weight matrix of {@code rows} x {@code cols} elements of one type, stored as in
  * ggml: each row is {@code cols / blockSize} consecutive blocks. In ggml's terms {@code cols} is
  * ne[0] (the input dimension) and {@code rows} is ne[1] (the output dimension).
+ * {@code interleaved} is the decode path's copy of a 4-bit matrix ({@link #withInterleaved}),
+ * or null: {@code data} stays what everything else reads.
  */
-public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols) {
+public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols, InterleavedQ4 interleaved) {
     public WeightMatrix {
         if (cols % type.blockSize != 0) {
             throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size");
@@ -18,8 +21,31 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
         }
     }
 
+    public WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols) {
+        this(type, data, rows, cols, null);
+    }
+
     /** Bytes in one row. */
     public long rowBytes() {
         return type.bytesFor(cols);
+    }
+
+    /**
+     * This matrix with an {@link InterleavedQ4} copy for decoding, allocated in {@code arena},
+     * if its type has that layout; else this matrix.
+     */
+    public WeightMatrix withInterleaved(Arena arena, WorkerPool pool) {
+        if (interleaved != null || !InterleavedQ4.supports(type)) return this;
+        return new WeightMatrix(type, data, rows, cols, InterleavedQ4.of(this, arena, pool));
+    }
+
+    /** Bytes of the interleaved copy (0 without one). */
+    public long interleavedBytes() {
+        return interleaved == null ? 0 : interleaved.byteSize();
+    }
+
+    /** Bytes {@link #withInterleaved} allocates for this matrix (0 if its type has no interleaved layout). */
+    public long interleavedBytesIfRepacked() {
+        return InterleavedQ4.supports(type) ? InterleavedQ4.bytesFor(type, rows, cols) : 0;
     }
 }
