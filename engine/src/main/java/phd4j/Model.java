@@ -1,5 +1,6 @@
 package phd4j;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Optional;
 import phd4j.chat.ChatTemplate;
@@ -22,24 +23,39 @@ public final class Model implements AutoCloseable {
     private final LlamaWeights weights;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
+    private final Arena repacked; // the interleaved copies of the weights, if any
     private final PhdConfig phd;
     private final boolean phdOverridden;
     private Optional<ChatTemplate> chatTemplate; // parsed on first use: a model that is never chatted with needs no valid template
 
     private Model(GgufFile file, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, WorkerPool pool,
-                  PhdConfig phd, boolean phdOverridden) {
+                  Arena repacked, PhdConfig phd, boolean phdOverridden) {
         this.file = file;
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.pool = pool;
+        this.repacked = repacked;
         this.phd = phd;
         this.phdOverridden = phdOverridden;
     }
 
-    /** Loads with one worker thread per available core. */
+    /** Loads with {@link LoadOptions#defaults()}. */
     public static Model load(Path path) {
-        return load(path, Runtime.getRuntime().availableProcessors());
+        return load(path, LoadOptions.defaults());
+    }
+
+    /** Loads with {@code threads} worker threads and otherwise {@link LoadOptions#defaults()}. */
+    public static Model load(Path path, int threads) {
+        return load(path, LoadOptions.defaults().withThreads(threads));
+    }
+
+    /**
+     * Loads imposing PHD settings ({@code phd} not null) instead of those in the file's
+     * {@code phd.*} keys: for experiments and benchmarks on any model.
+     */
+    public static Model load(Path path, int threads, PhdConfig phd) {
+        return load(path, LoadOptions.defaults().withThreads(threads).withPhd(phd));
     }
 
     /**
@@ -47,19 +63,10 @@ public final class Model implements AutoCloseable {
      *
      * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
      */
-    public static Model load(Path path, int threads) {
-        return load(path, threads, null);
-    }
-
-    /**
-     * Maps and validates a GGUF model, imposing PHD settings on it ({@code phd} not null) instead
-     * of those in the file's {@code phd.*} keys: for experiments and benchmarks on any model.
-     *
-     * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
-     */
-    public static Model load(Path path, int threads, PhdConfig phd) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, is " + threads);
+    public static Model load(Path path, LoadOptions options) {
         GgufFile file = GgufFile.open(path);
+        WorkerPool pool = null;
+        Arena repacked = Arena.ofShared();
         try {
             LlamaConfig config = LlamaConfig.from(file, LlamaWeights.vocabSize(file));
             LlamaWeights weights = LlamaWeights.from(file, config);
@@ -69,9 +76,14 @@ public final class Model implements AutoCloseable {
                         + " tokens but the embedding table has " + config.vocabSize() + " rows");
             }
             PhdConfig fromFile = PhdConfig.fromGguf(file);
-            return new Model(file, config, weights, tokenizer, new WorkerPool(threads),
+            pool = new WorkerPool(options.threads());
+            if (options.repack()) weights = weights.withInterleaved(repacked, pool);
+            PhdConfig phd = options.phd();
+            return new Model(file, config, weights, tokenizer, pool, repacked,
                     phd != null ? phd : fromFile, phd != null && !phd.equals(fromFile));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            if (pool != null) pool.close();
+            repacked.close();
             file.close();
             throw e;
         }
@@ -133,6 +145,16 @@ public final class Model implements AutoCloseable {
         return weights.bytes();
     }
 
+    /** Bytes of the interleaved copies made at load ({@link LoadOptions#repack()}), in memory beside the mapped file. */
+    public long repackedBytes() {
+        return weights.interleavedBytes(true);
+    }
+
+    /** Bytes {@link #repackedBytes()} is, or would be if this model had been loaded with {@link LoadOptions#repack()}. */
+    public long repackBytes() {
+        return weights.interleavedBytes(false);
+    }
+
     /** Number of parameters: elements of all tensors in the file. */
     public long parameterCount() {
         return file.tensors().stream().mapToLong(t -> t.elementCount()).sum();
@@ -185,6 +207,7 @@ public final class Model implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        repacked.close();
         file.close();
     }
 }

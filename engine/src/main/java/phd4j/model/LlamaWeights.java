@@ -1,11 +1,13 @@
 package phd4j.model;
 
+import java.lang.foreign.Arena;
 import java.util.Arrays;
 import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufTensorInfo;
 import phd4j.simd.Kernels;
 import phd4j.simd.WeightMatrix;
+import phd4j.simd.WorkerPool;
 
 /**
  * The weights of a Llama-family model: matrices are slices of the mapped GGUF file (never
@@ -158,6 +160,38 @@ public final class LlamaWeights {
             }
         }
         return sum;
+    }
+
+    /**
+     * These weights with an interleaved copy ({@link WeightMatrix#withInterleaved}) of every
+     * matrix the forward pass multiplies by that has that layout, made in {@code arena}; the
+     * embedding rows stay read from the file.
+     */
+    public LlamaWeights withInterleaved(Arena arena, WorkerPool pool) {
+        Layer[] copies = new Layer[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            Layer l = layers[i];
+            copies[i] = new Layer(l.attnNorm(), l.wq().withInterleaved(arena, pool), l.wk().withInterleaved(arena, pool),
+                    l.wv().withInterleaved(arena, pool), l.qBias(), l.kBias(), l.vBias(), l.qNorm(), l.kNorm(),
+                    l.wo().withInterleaved(arena, pool), l.postAttnNorm(), l.ffnNorm(), l.gate().withInterleaved(arena, pool),
+                    l.up().withInterleaved(arena, pool), l.down().withInterleaved(arena, pool), l.postFfnNorm());
+        }
+        return new LlamaWeights(tokenEmbedding, copies, outputNorm, output.withInterleaved(arena, pool), tiedOutput, ropeFreqs);
+    }
+
+    /** Bytes of the interleaved copies: made ({@code made}), or as {@link #withInterleaved} would make them. */
+    public long interleavedBytes(boolean made) {
+        long sum = 0;
+        for (WeightMatrix m : decodeMatrices()) sum += made ? m.interleavedBytes() : m.interleavedBytesIfRepacked();
+        return sum;
+    }
+
+    /** The matrices a decode step multiplies by: every layer's and the output. */
+    private java.util.List<WeightMatrix> decodeMatrices() {
+        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
+        for (Layer l : layers) all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()));
+        all.add(output);
+        return all;
     }
 
     /** Dequantizes the embedding of one token into dst[off .. off + dim). */

@@ -93,20 +93,23 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = common.spec.commandLine().getErr();
         String fileName = common.model().getFileName().toString();
         long fileSize = Files.size(common.model());
-        try (Model first = Model.load(common.model(), 1);
+        try (Model first = Model.load(common.model(), common.loadOptions(null).withThreads(1).withRepack(false));
              WorkerPool probePool = probe ? new WorkerPool(common.threads) : null;
              ReadBandwidth bandwidth = probe ? probeBuffer(probePool) : null) {
             List<PhdConfig> configs = imposed.isEmpty() ? List.of(first.phd()) : imposed;
             String params = String.format("%.2f M", first.parameterCount() / 1e6);
+            long repacked = 0;
             for (PhdConfig phd : configs) {
-                try (Model model = Model.load(common.model(), common.threads, phd)) {
+                try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
+                    repacked = model.repackedBytes();
                     long perToken = streamedBytesPerToken(model);
                     if (nPrompt > 0) rows.add(measure(model, phd, "pp" + nPrompt, nPrompt, 0, perToken, null, err));
                     if (nGen > 0) rows.add(measure(model, phd, "tg" + nGen, 0, nGen, perToken, bandwidth, err));
                 }
             }
             PrintWriter out = common.spec.commandLine().getOut();
-            BenchReport report = new BenchReport(fileName, first.config().architecture(), fileSize, first.parameterCount(), params, common.threads, batch);
+            BenchReport report = new BenchReport(fileName, first.config().architecture(), fileSize, first.parameterCount(), params, common.threads, batch,
+                    repacked);
             switch (output) {
                 case "md" -> report.markdown(out, rows);
                 case "csv" -> report.csv(out, rows);

@@ -15,8 +15,10 @@ final class BenchReport {
     private final String paramsText;
     private final int threads;
     private final int batch;
+    private final long repackedBytes;
 
-    BenchReport(String fileName, String modelType, long fileSize, long params, String paramsText, int threads, int batch) {
+    /** {@code repackedBytes}: the interleaved weight copies made at load, memory beside the mapped file. */
+    BenchReport(String fileName, String modelType, long fileSize, long params, String paramsText, int threads, int batch, long repackedBytes) {
         this.fileName = fileName;
         this.modelType = modelType;
         this.fileSize = fileSize;
@@ -24,6 +26,7 @@ final class BenchReport {
         this.paramsText = paramsText;
         this.threads = threads;
         this.batch = batch;
+        this.repackedBytes = repackedBytes;
     }
 
     static double mean(double[] v) {
@@ -54,14 +57,15 @@ final class BenchReport {
         boolean probed = probed(rows);
         // as llama-bench, the batch size is a column only when it is not the default
         boolean batched = batch != Session.DEFAULT_PROMPT_BATCH;
-        out.println("| model | size | params | backend | threads |" + (batched ? " n_batch |" : "") + " K | variant | KV | test | t/s | weights GB/s |"
-                + (probed ? " read GB/s | of read |" : ""));
-        out.println("| --- | ---: | ---: | --- | ---: |" + (batched ? " ---: |" : "") + " ---: | --- | ---: | ---: | ---: | ---: |"
+        boolean repacked = repackedBytes > 0;
+        out.println("| model | size |" + (repacked ? " repacked |" : "") + " params | backend | threads |" + (batched ? " n_batch |" : "")
+                + " K | variant | KV | test | t/s | weights GB/s |" + (probed ? " read GB/s | of read |" : ""));
+        out.println("| --- | ---: |" + (repacked ? " ---: |" : "") + " ---: | --- | ---: |" + (batched ? " ---: |" : "") + " ---: | --- | ---: | ---: | ---: | ---: |"
                 + (probed ? " ---: | ---: |" : ""));
         for (BenchCommand.Row r : rows) {
             double[] ts = r.rates();
-            out.printf(Locale.ROOT, "| %s | %s | %s | CPU | %d |%s %d | %s | %s | %s | %.2f ± %.2f | %s |", fileName, InfoCommand.bytes(fileSize),
-                    paramsText, threads, batched ? " " + batch + " |" : "", r.phd().k(), r.phd().name(), InfoCommand.bytes(r.kvBytes()), r.test(),
+            out.printf(Locale.ROOT, "| %s | %s |%s %s | CPU | %d |%s %d | %s | %s | %s | %.2f ± %.2f | %s |", fileName, InfoCommand.bytes(fileSize),
+                    repacked ? " " + InfoCommand.bytes(repackedBytes) + " |" : "", paramsText, threads, batched ? " " + batch + " |" : "", r.phd().k(), r.phd().name(), InfoCommand.bytes(r.kvBytes()), r.test(),
                     mean(ts), stddev(ts), bandwidth(r));
             if (probed && r.probeGBps() != null) {
                 double[] f = r.fractionOfProbe();
@@ -74,7 +78,7 @@ final class BenchReport {
     }
 
     void csv(PrintWriter out, List<BenchCommand.Row> rows) {
-        out.println("model_filename,model_size,model_n_params,n_threads,n_batch,phd_k,phd_variant,kv_bytes,test,n_prompt,n_gen,avg_ts,stddev_ts,weights_gbps,"
+        out.println("model_filename,model_size,repacked_bytes,model_n_params,n_threads,n_batch,phd_k,phd_variant,kv_bytes,test,n_prompt,n_gen,avg_ts,stddev_ts,weights_gbps,"
                 + "read_gbps,weights_of_read");
         for (BenchCommand.Row r : rows) {
             double[] ts = r.rates();
@@ -83,7 +87,7 @@ final class BenchReport {
                 read = String.format(Locale.ROOT, "%.2f", mean(r.probeGBps()));
                 fraction = String.format(Locale.ROOT, "%.4f", mean(r.fractionOfProbe()));
             }
-            out.printf(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%d,%s,%d,%d,%.4f,%.4f,%s,%s,%s%n", csvField(fileName), fileSize, params, threads, batch, r.phd().k(),
+            out.printf(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%s,%d,%s,%d,%d,%.4f,%.4f,%s,%s,%s%n", csvField(fileName), fileSize, repackedBytes, params, threads, batch, r.phd().k(),
                     r.phd().name(), r.kvBytes(), r.test(), r.nPrompt(), r.nGen(), mean(ts), stddev(ts), bandwidth(r), read, fraction);
         }
     }
@@ -103,6 +107,7 @@ final class BenchReport {
             b.append("\"model_filename\": ").append(JsonText.quote(fileName));
             b.append(", \"model_type\": ").append(JsonText.quote(modelType));
             b.append(", \"model_size\": ").append(fileSize);
+            b.append(", \"repacked_bytes\": ").append(repackedBytes);
             b.append(", \"model_n_params\": ").append(params);
             b.append(", \"backends\": \"CPU\"");
             b.append(", \"n_threads\": ").append(threads);

@@ -53,7 +53,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = common.spec.commandLine().getOut();
         PrintWriter err = common.spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();
-        try (Model model = Model.load(common.model(), common.threads, phdOptions.config())) {
+        try (Model model = Model.load(common.model(), common.loadOptions(phdOptions.config()))) {
             PhdOptions.announce(model, err);
             ChatTemplate template = templateOptions.template(model, err);
             int ctx = contextOption.resolve(model);

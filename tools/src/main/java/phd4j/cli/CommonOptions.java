@@ -37,6 +37,14 @@ final class CommonOptions {
         threads = n;
     }
 
+    @Option(names = "--no-repack", description = "decode 4-bit matrices (Q4_0, Q4_1, Q4_K) from the mapped file, without the faster interleaved copy made at load")
+    boolean noRepack;
+
+    /** How to load the model: these threads and repack choice, {@code phd} imposed (null: the file's settings). */
+    phd4j.LoadOptions loadOptions(phd4j.phd.PhdConfig phd) {
+        return new phd4j.LoadOptions(threads, phd, !noRepack);
+    }
+
     @Mixin VerboseOption verbose;
 
     /** Throws the usage error for a bad value of an option (exit status 2, one line). */

@@ -31,7 +31,7 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = common.spec.commandLine().getOut();
         phd4j.phd.PhdConfig override = phdOptions.config();
-        try (Model model = Model.load(common.model(), 1, override)) {
+        try (Model model = Model.load(common.model(), common.loadOptions(override).withThreads(1).withRepack(false))) {
             PhdOptions.announce(model, common.spec.commandLine().getErr());
             GgufFile f = model.file();
             out.printf("file: %s (GGUF v%d, %s)%n", f.path(), f.version(), bytes(f.fileSize()));
@@ -53,6 +53,11 @@ final class InfoCommand implements Callable<Integer> {
             if (!c.options().isEmpty()) out.printf("options: %s%n", c.options());
             out.printf("parameters: %,d%n", model.parameterCount());
             out.printf("weights: %s%n", bytes(model.weightBytes()));
+            long repack = model.repackBytes();
+            if (repack > 0) {
+                out.printf("repack: %s%n", common.noRepack ? "off (--no-repack)"
+                        : bytes(repack) + " in memory beside the file: the 4-bit matrices interleaved for decoding (--no-repack: none)");
+            }
             PhdConfig phd = model.phd();
             out.printf("phd: %s (K=%d, variant %s, window %d, chunk %d)%s%n", phd.name(), phd.k(), phd.variant().key,
                     phd.window(), phd.chunk(), model.phdOverridden() ? ", imposed by --phd-*" : "");

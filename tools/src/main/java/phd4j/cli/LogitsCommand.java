@@ -61,7 +61,7 @@ final class LogitsCommand implements Callable<Integer> {
         if (context < 0) throw common.bad("-c must be >= 0, got " + context);
         phd4j.phd.PhdConfig phd = phdOptions.config();
         PrintWriter out = common.spec.commandLine().getOut();
-        try (Model model = Model.load(common.model(), common.threads, phd)) {
+        try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
             PhdOptions.announce(model, common.spec.commandLine().getErr());
             int vocab = model.config().vocabSize();
             for (Prompt p : prompts) {

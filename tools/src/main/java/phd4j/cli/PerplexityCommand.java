@@ -38,7 +38,7 @@ final class PerplexityCommand implements Callable<Integer> {
         PrintWriter err = common.spec.commandLine().getErr();
         String text = TextFiles.decode(file, Files.readAllBytes(file));
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
-        try (Model model = Model.load(common.model(), common.threads, phd)) {
+        try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
             PhdOptions.announce(model, err);
             int ctx = context > 0 ? context : model.config().trainedContext();
             long t0 = System.nanoTime();

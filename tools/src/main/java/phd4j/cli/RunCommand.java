@@ -51,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = common.spec.commandLine().getOut();
 
         long t0 = System.nanoTime();
-        try (Model model = Model.load(common.model(), common.threads, phd)) {
+        try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
             long loadNanos = System.nanoTime() - t0;
             PhdOptions.announce(model, err);
             int ctx = contextOption.resolve(model);

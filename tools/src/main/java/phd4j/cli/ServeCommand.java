@@ -45,7 +45,7 @@ final class ServeCommand implements Callable<Integer> {
         if (promptChunk < 1) throw common.bad("--prompt-chunk must be >= 1, got " + promptChunk);
         PrintWriter err = common.spec.commandLine().getErr();
         try (Server server = new Server(host, port, apiKey, err, VerboseOption.verbose);
-             Model model = Model.load(common.model(), common.threads, phdOptions.config())) {
+             Model model = Model.load(common.model(), common.loadOptions(phdOptions.config()))) {
             PhdOptions.announce(model, err);
             int ctx = contextOption.resolve(model);
             String id = model.file().path().getFileName().toString();

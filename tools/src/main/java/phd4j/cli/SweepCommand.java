@@ -58,14 +58,14 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter err = common.spec.commandLine().getErr();
         List<Point> points = new ArrayList<>();
         List<PhdConfig.Variant> variants = List.of(PhdConfig.Variant.PHD, PhdConfig.Variant.SWA, PhdConfig.Variant.CSWA);
-        try (Model model = Model.load(common.model(), common.threads)) { // JIT warm-up before the first timed point
+        try (Model model = Model.load(common.model(), common.loadOptions(null))) { // JIT warm-up before the first timed point
             BenchCommand.timeRuns(model, Math.min(nPrompt, 64), 0, Session.DEFAULT_PROMPT_BATCH, 1, 0, null, err);
             BenchCommand.timeRuns(model, 0, nGen, Session.DEFAULT_PROMPT_BATCH, 1, 0, null, err);
         }
         for (PhdConfig.Variant v : variants) {
             for (int k : ks) {
                 PhdConfig phd = new PhdConfig(k, v, v == PhdConfig.Variant.PHD ? 0 : window, v == PhdConfig.Variant.CSWA ? chunk : 0);
-                try (Model model = Model.load(common.model(), common.threads, phd)) {
+                try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
                     double[] tg = BenchCommand.timeRuns(model, 0, nGen, Session.DEFAULT_PROMPT_BATCH, repetitions, 0, null, err).seconds();
                     points.add(point(v, k, "decode ms/token", tg, nGen));
                     if (nPrompt > 0) {
