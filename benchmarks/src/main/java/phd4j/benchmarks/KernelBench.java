@@ -67,6 +67,14 @@ public class KernelBench {
     @Param({"false"})
     public boolean cached;
 
+    /**
+     * True: the product runs on the interleaved copy the engine makes at load for the types that
+     * have one (Q4_0, Q4_1, Q4_K, Q6_K; phd's default); false: on the file's own layout (--no-repack).
+     * The rates count the file's bytes either way, so the two compare per byte of the model.
+     */
+    @Param({"true"})
+    public boolean repack;
+
     private Arena arena;
     private WorkerPool pool;
     private WeightMatrix w;
@@ -86,15 +94,17 @@ public class KernelBench {
         copies = new WeightMatrix[n];
         Random rnd = new Random(42);
         float[] src = new float[inDim];
+        if (!Quantizers.canQuantizeTo(t)) throw new IllegalArgumentException("no benchmark data for " + t + "; types: " + Quantizers.SUPPORTED);
+        MemorySegment first = arena.allocate(bytes, 64);
+        for (int o = 0; o < outDim; o++) {
+            for (int i = 0; i < inDim; i++) src[i] = (float) rnd.nextGaussian();
+            Quantizers.quantize(t, src, 0, inDim, first, o * t.bytesFor(inDim));
+        }
         for (int c = 0; c < n; c++) {
-            MemorySegment data = arena.allocate(bytes, 64);
-            for (int o = 0; o < outDim; o++) {
-                for (int i = 0; i < inDim; i++) src[i] = (float) rnd.nextGaussian();
-                long at = o * t.bytesFor(inDim);
-                if (!Quantizers.canQuantizeTo(t)) throw new IllegalArgumentException("no benchmark data for " + t + "; types: " + Quantizers.SUPPORTED);
-                Quantizers.quantize(t, src, 0, inDim, data, at);
-            }
-            copies[c] = new WeightMatrix(t, data, outDim, inDim);
+            // copies of the same values at other addresses: the stream is what matters
+            MemorySegment data = c == 0 ? first : arena.allocate(bytes, 64).copyFrom(first);
+            WeightMatrix m = new WeightMatrix(t, data, outDim, inDim);
+            copies[c] = repack ? m.withInterleaved(arena, pool) : m;
         }
         w = copies[0];
         x = new float[rows * inDim];

@@ -2,7 +2,7 @@ package phd4j.simd;
 
 /**
  * Multi-row matrix products, split over a {@link WorkerPool} by weight rows: for a few activation
- * rows (decode) through the matrix's {@link InterleavedQ4} copy when it has one, else each type's
+ * rows (decode) through the matrix's {@link Interleaved} copy when it has one, else each type's
  * own kernel; for many (prompt batches) through {@link Gemm}.
  */
 public final class MatMul {
@@ -36,7 +36,7 @@ public final class MatMul {
      * The decode path of a matrix with an interleaved copy: the activations are quantized once,
      * here, and the row groups are split over the pool (the split does not change any result).
      */
-    private static void multiplyInterleaved(WorkerPool pool, InterleavedQ4 w, float[] x, int nRows, int cols, float[] out, int rows) {
+    private static void multiplyInterleaved(WorkerPool pool, Interleaved w, float[] x, int nRows, int cols, float[] out, int rows) {
         Q8Activations q = Q8Activations.forThread().quantize(x, cols, nRows, cols);
         int groups = w.groups();
         if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {

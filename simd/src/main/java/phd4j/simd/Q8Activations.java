@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Activation rows quantized to 8 bits per 32-element block, the other operand of
- * {@link InterleavedQ4}'s integer products (llama.cpp quantizes activations the same way for its
- * 4-bit dot products, as block_q8_0): per block {@code d = max |x| / 127} and
+ * {@link Interleaved}'s integer products (llama.cpp quantizes activations the same way for its
+ * quantized dot products, as block_q8_0): per block {@code d = max |x| / 127} and
  * {@code q = round(x / d)} in [-127, 127], kept as shorts, the width the products are taken in.
  * The scale stays an f32 (llama.cpp rounds it to fp16), so the rounding of x is the only loss.
  *

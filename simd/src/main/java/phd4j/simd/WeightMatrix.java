@@ -7,10 +7,10 @@ import java.lang.foreign.MemorySegment;
  * A row-major weight matrix of {@code rows} x {@code cols} elements of one type, stored as in
  * ggml: each row is {@code cols / blockSize} consecutive blocks. In ggml's terms {@code cols} is
  * ne[0] (the input dimension) and {@code rows} is ne[1] (the output dimension).
- * {@code interleaved} is the decode path's copy of a 4-bit matrix ({@link #withInterleaved}),
+ * {@code interleaved} is the decode path's integer-kernel copy of a Q4_0, Q4_1, Q4_K or Q6_K matrix ({@link #withInterleaved}),
  * or null: {@code data} stays what everything else reads.
  */
-public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols, InterleavedQ4 interleaved) {
+public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols, Interleaved interleaved) {
     public WeightMatrix {
         if (cols % type.blockSize != 0) {
             throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size");
@@ -31,12 +31,12 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
     }
 
     /**
-     * This matrix with an {@link InterleavedQ4} copy for decoding, allocated in {@code arena},
+     * This matrix with an {@link Interleaved} copy for decoding, allocated in {@code arena},
      * if its type has that layout; else this matrix.
      */
     public WeightMatrix withInterleaved(Arena arena, WorkerPool pool) {
-        if (interleaved != null || !InterleavedQ4.supports(type)) return this;
-        return new WeightMatrix(type, data, rows, cols, InterleavedQ4.of(this, arena, pool));
+        if (interleaved != null || !Interleaved.supports(type)) return this;
+        return new WeightMatrix(type, data, rows, cols, Interleaved.of(this, arena, pool));
     }
 
     /** Bytes of the interleaved copy (0 without one). */
@@ -46,6 +46,6 @@ public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols
 
     /** Bytes {@link #withInterleaved} allocates for this matrix (0 if its type has no interleaved layout). */
     public long interleavedBytesIfRepacked() {
-        return InterleavedQ4.supports(type) ? InterleavedQ4.bytesFor(type, rows, cols) : 0;
+        return Interleaved.supports(type) ? Interleaved.bytesFor(type, rows, cols) : 0;
     }
 }

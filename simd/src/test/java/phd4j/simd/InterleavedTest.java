@@ -12,35 +12,38 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class InterleavedQ4Test {
+class InterleavedTest {
     private static final int[] ROWS = {1, 5, 33, 70};
     private static final int[] N_ROWS = {1, 2, 3, 4, 5, 8, 9};
 
     private static int[] colsFor(GgmlType type) {
-        return type == GgmlType.Q4_K ? new int[] {256, 768} : new int[] {32, 96, 224, 4128};
+        return type == GgmlType.Q4_K || type == GgmlType.Q6_K ? new int[] {256, 768} : new int[] {32, 96, 224, 4128};
     }
 
     private static WeightMatrix random(Arena arena, GgmlType type, int rows, int cols, Random rnd) {
-        if (type != GgmlType.Q4_K) return TestWeights.random(arena, type, rows, cols, rnd);
-        return new WeightMatrix(type, KQuantKernelTest.randomBlocks(type, (long) rows * cols / 256, new int[] {0, 2}, rnd), rows, cols);
+        return switch (type) {
+            case Q4_K -> new WeightMatrix(type, KQuantKernelTest.randomBlocks(type, (long) rows * cols / 256, new int[] {0, 2}, rnd), rows, cols);
+            case Q6_K -> new WeightMatrix(type, KQuantKernelTest.randomBlocks(type, (long) rows * cols / 256, new int[] {208}, rnd), rows, cols);
+            default -> TestWeights.random(arena, type, rows, cols, rnd);
+        };
     }
 
     /** The original matrix dequantized, [rows][cols], from the same block codes the copy is made of. */
     private static float[] dequantized(WeightMatrix w) {
         byte[] codes = new byte[32];
-        float[] scaleMin = new float[2];
+        float[] scales = new float[2], mins = new float[2];
         float[] m = new float[w.rows() * w.cols()];
         for (int o = 0; o < w.rows(); o++) {
             for (int b = 0; b < w.cols() / 32; b++) {
-                InterleavedQ4.blockCodes(w.type(), w.data(), o * w.rowBytes(), b, codes, scaleMin);
-                for (int i = 0; i < 32; i++) m[o * w.cols() + 32 * b + i] = scaleMin[0] * codes[i] - scaleMin[1];
+                Interleaved.blockCodes(w.type(), w.data(), o * w.rowBytes(), b, codes, scales, mins);
+                for (int i = 0; i < 32; i++) m[o * w.cols() + 32 * b + i] = scales[i / 16] * codes[i] - mins[i / 16];
             }
         }
         return m;
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void blockCodesDequantizeAsTheTypesOwnReference(GgmlType type) {
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
@@ -58,7 +61,7 @@ class InterleavedQ4Test {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void multiplyMatchesTheScalarReferenceOnEveryTile(GgmlType type) {
         Random rnd = new Random(10 + type.id);
         try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1)) {
@@ -75,7 +78,7 @@ class InterleavedQ4Test {
                                 double magnitude = 0;
                                 for (int c = 0; c < cols; c++) magnitude += Math.abs((double) dense[o * cols + c] * x[r * cols + c]);
                                 String where = type + " " + rows + "x" + cols + " nRows " + nRows + " r" + r + " o" + o;
-                                assertEquals(InterleavedQ4.dotReference(w, o, x, r * cols), got[r * rows + o], 1e-5 * magnitude + 1e-30, where);
+                                assertEquals(Interleaved.dotReference(w, o, x, r * cols), got[r * rows + o], 1e-5 * magnitude + 1e-30, where);
                             }
                         }
                     }
@@ -89,7 +92,7 @@ class InterleavedQ4Test {
      * half a step d of each block, so |error| <= sum over blocks of d / 2 * sum |w|.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void errorAgainstTheExactProductIsBoundedByTheActivationRounding(GgmlType type) {
         Random rnd = new Random(20 + type.id);
         int cols = colsFor(type)[1], rows = 33;
@@ -118,7 +121,7 @@ class InterleavedQ4Test {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void resultsDoNotDependOnTheThreadCount(GgmlType type) {
         Random rnd = new Random(30 + type.id);
         int cols = colsFor(type)[1];

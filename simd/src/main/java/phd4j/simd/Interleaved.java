@@ -1,0 +1,244 @@
+package phd4j.simd;
+
+import static phd4j.simd.Lanes.F;
+import static phd4j.simd.Lanes.L;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A quantized weight matrix copied once, at load, into the layout of the decode path's integer
+ * kernels: weight rows in groups of G (the 16-bit lanes of a vector, 32 with AVX-512), so that
+ * one vector holds the same column of G rows and a product needs no horizontal sums; the
+ * activations quantized to 8 bits per 32 columns ({@link Q8Activations}), so that G weights
+ * times one activation are one 16-bit multiply. The float kernels spend most of their
+ * instructions turning codes into floats; here a code is masked or shifted and multiplied as it
+ * is (llama.cpp's CPU_REPACK does the same for Q4_0, with int8 dot products).
+ *
+ * <p>The copy is made per 32-column block b of each row: its codes (0..15 or 0..63) and, per
+ * 16 columns, a scale and a min, weight(32 b + i) = scale[i / 16] * code[i] - min[i / 16]
+ * ({@link #blockCodes}). Every supported type's block is exactly that in f32, so the copy loses
+ * nothing; the mapped file stays the source of everything else (prefill's GEMM, the embedding).
+ * How a group's block is laid out and multiplied is the subclass's: {@link InterleavedQ4} for
+ * 4-bit codes, {@link InterleavedQ6K} for 6-bit ones.
+ *
+ * <p>Which loop a call runs: {@link #multiply} takes each group in turn and the activation rows
+ * four at a time ({@code group4}: one decode of each code vector for four rows), the rest one at
+ * a time ({@code group1}). Rows of a group past the matrix's last row are zero and never stored.
+ */
+public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
+    /** Shorts with as many bits as a float vector: G = 2L lanes, one weight row each. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    /** Weight rows per group. */
+    static final int G = S.length();
+    /** The G bytes of one code position, zero-extended to G shorts. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(G * 8));
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final int BLOCK = 32;
+
+    final MemorySegment data;
+    final int rows;
+    final int cols;
+    final int blocks;
+    /** Bytes of one group's block. */
+    final long blockBytes;
+
+    Interleaved(MemorySegment data, int rows, int cols, long blockBytes) {
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.blocks = cols / BLOCK;
+        this.blockBytes = blockBytes;
+    }
+
+    /** Whether {@link #of} takes matrices of this type. */
+    public static boolean supports(GgmlType type) {
+        return switch (type) {
+            case Q4_0, Q4_1, Q4_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /** Bytes {@link #of} allocates for a rows x cols matrix of {@code type}: rows rounded up to whole groups. */
+    public static long bytesFor(GgmlType type, int rows, int cols) {
+        long perBlock = type == GgmlType.Q6_K ? InterleavedQ6K.BLOCK_BYTES : InterleavedQ4.blockBytes(type != GgmlType.Q4_0);
+        return (long) ((rows + G - 1) / G) * (cols / BLOCK) * perBlock;
+    }
+
+    /**
+     * Copies {@code w} (a type {@link #supports} takes) into its interleaved layout, in memory of
+     * {@code arena} (shared: the pool's threads write it), its row groups split over {@code pool}.
+     */
+    public static Interleaved of(WeightMatrix w, Arena arena, WorkerPool pool) {
+        if (!supports(w.type())) throw new IllegalArgumentException("no interleaved layout for " + w.type());
+        MemorySegment data = arena.allocate(bytesFor(w.type(), w.rows(), w.cols()), 64);
+        Interleaved m = w.type() == GgmlType.Q6_K ? new InterleavedQ6K(data, w.rows(), w.cols())
+                : new InterleavedQ4(data, w.rows(), w.cols(), w.type() != GgmlType.Q4_0);
+        pool.parallelFor(m.groups(), (g0, g1) -> {
+            byte[] codes = new byte[BLOCK];
+            float[] scales = new float[2], mins = new float[2];
+            for (int g = g0; g < g1; g++) {
+                for (int r = 0; r < G && g * G + r < w.rows(); r++) {
+                    long row = (long) (g * G + r) * w.rowBytes();
+                    for (int b = 0; b < m.blocks; b++) {
+                        blockCodes(w.type(), w.data(), row, b, codes, scales, mins);
+                        m.put(((long) g * m.blocks + b) * m.blockBytes, r, codes, scales, mins);
+                    }
+                }
+            }
+        });
+        return m;
+    }
+
+    /**
+     * Codes of block b of the row at byte {@code row} and the scale and min of each of its halves:
+     * weight(32 b + i) = scales[i / 16] * codes[i] - mins[i / 16].
+     */
+    static void blockCodes(GgmlType type, MemorySegment w, long row, int b, byte[] codes, float[] scales, float[] mins) {
+        long at;
+        switch (type) {
+            case Q4_0 -> { // [fp16 d][16 bytes: codes j | j + 16], weight = d * (code - 8)
+                at = row + 18L * b;
+                nibbles(w, at + 2, codes);
+                halves(scales, mins, Lanes.half(w, at), 8 * Lanes.half(w, at));
+            }
+            case Q4_1 -> { // [fp16 d][fp16 m][16 bytes as Q4_0], weight = d * code + m
+                at = row + 20L * b;
+                nibbles(w, at + 4, codes);
+                halves(scales, mins, Lanes.half(w, at), -Lanes.half(w, at + 2));
+            }
+            case Q4_K -> { // super-blocks of 8 sub-blocks, see Q4KKernel
+                at = row + (long) Q4KKernel.BLOCK_BYTES * (b / 8);
+                int s = b % 8;
+                for (int i = 0; i < BLOCK; i++) {
+                    codes[i] = (byte) (KQuants.ubyte(w, at + 16 + 32 * (s / 2) + i) >> 4 * (s & 1) & 15);
+                }
+                halves(scales, mins, KQuants.half(w, at) * KQuants.scale6(w, at + 4, s), KQuants.half(w, at + 2) * KQuants.min6(w, at + 4, s));
+            }
+            case Q6_K -> { // super-blocks of 8 blocks, 16 sub-blocks: see Q6KKernel for where element i's bits are
+                at = row + (long) Q6KKernel.BLOCK_BYTES * (b / 8);
+                float d = KQuants.half(w, at + 208);
+                for (int c = 0; c < BLOCK; c++) {
+                    int i = 32 * (b % 8) + c, h = i / 128, k = i % 128 / 32, l = i % 32;
+                    int lowByte = KQuants.ubyte(w, at + 64 * h + 32 * (k % 2) + l);
+                    int high = KQuants.ubyte(w, at + 128 + 32 * h + l) >> 2 * k & 3;
+                    codes[c] = (byte) ((k < 2 ? lowByte & 15 : lowByte >> 4) | high << 4);
+                }
+                for (int half = 0; half < 2; half++) {
+                    scales[half] = d * KQuants.sbyte(w, at + 192 + 2 * (b % 8) + half);
+                    mins[half] = 32 * scales[half];
+                }
+            }
+            default -> throw new IllegalArgumentException("no interleaved layout for " + type);
+        }
+    }
+
+    private static void nibbles(MemorySegment w, long at, byte[] codes) {
+        for (int j = 0; j < 16; j++) {
+            int q = KQuants.ubyte(w, at + j);
+            codes[j] = (byte) (q & 15);
+            codes[j + 16] = (byte) (q >> 4);
+        }
+    }
+
+    private static void halves(float[] scales, float[] mins, float scale, float min) {
+        scales[0] = scales[1] = scale;
+        mins[0] = mins[1] = min;
+    }
+
+    /** Writes row r's block (its codes, scales and mins as {@link #blockCodes} gives them) into the group block at byte {@code at}. */
+    abstract void put(long at, int r, byte[] codes, float[] scales, float[] mins);
+
+    /** Weight row groups: the units {@link #multiply} is split in. */
+    final int groups() {
+        return (rows + G - 1) / G;
+    }
+
+    /** Bytes of the copy. */
+    public final long byteSize() {
+        return data.byteSize();
+    }
+
+    /**
+     * out[r * outStride + o] = dot(weight row o, activation row r) for the rows o of groups
+     * [g0, g1) and activation rows r in [0, nRows) of {@code x}.
+     */
+    final void multiply(Q8Activations x, int nRows, float[] out, int outStride, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            int valid = Math.min(G, rows - g * G);
+            int r = 0;
+            for (; r + 4 <= nRows; r += 4) group4(g, x, r, out, outStride, valid);
+            for (; r < nRows; r++) group1(g, x, r, out, outStride, valid);
+        }
+    }
+
+    /** Group g with activation row r, into out[r * outStride + g * G ..] (the {@code valid} rows of the group). */
+    abstract void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid);
+
+    /** Group g with activation rows r .. r + 3: each code vector decoded once for the four. */
+    abstract void group4(int g, Q8Activations x, int r, float[] out, int outStride, int valid);
+
+    void putByte(long at, byte value) {
+        data.set(ValueLayout.JAVA_BYTE, at, value);
+    }
+
+    void putFloat(long at, float value) {
+        data.set(Lanes.FLOAT_LE, at, value);
+    }
+
+    /** The G bytes at byte {@code at}, zero-extended to shorts. */
+    final ShortVector bytes(long at) {
+        return (ShortVector) ByteVector.fromMemorySegment(B, data, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+    }
+
+    /** The L floats of lanes [part * L, part * L + L) of the G floats at byte {@code at}. */
+    final FloatVector floats(long at, int part) {
+        return FloatVector.fromMemorySegment(F, data, at + 4L * L * part, LE);
+    }
+
+    static FloatVector toFloat(ShortVector v, int part) {
+        return (FloatVector) v.convertShape(VectorOperators.S2F, F, part);
+    }
+
+    static void store(FloatVector lo, FloatVector hi, float[] out, int at, int valid) {
+        if (valid == G) {
+            lo.intoArray(out, at);
+            hi.intoArray(out, at + L);
+        } else {
+            lo.intoArray(out, at, F.indexInRange(0, valid));
+            hi.intoArray(out, at + L, F.indexInRange(L, valid));
+        }
+    }
+
+    /**
+     * Scalar reference of {@link #multiply} for one weight row and one activation row, written
+     * for clarity from the original matrix: the same quantized activations, the products in
+     * double. The kernels must match it to float rounding.
+     */
+    static double dotReference(WeightMatrix w, int row, float[] x, int xOffset) {
+        byte[] codes = new byte[BLOCK];
+        float[] scales = new float[2], mins = new float[2];
+        double sum = 0;
+        for (int b = 0; b < w.cols() / BLOCK; b++) {
+            float amax = 0;
+            for (int i = 0; i < BLOCK; i++) amax = Math.max(amax, Math.abs(x[xOffset + b * BLOCK + i]));
+            float dx = amax / 127;
+            float inverse = dx != 0 ? 1 / dx : 0;
+            blockCodes(w.type(), w.data(), (long) row * w.rowBytes(), b, codes, scales, mins);
+            for (int i = 0; i < BLOCK; i++) {
+                int xq = Q8Activations.round(x[xOffset + b * BLOCK + i] * inverse);
+                sum += ((double) scales[i / 16] * codes[i] - mins[i / 16]) * ((double) dx * xq);
+            }
+        }
+        return sum;
+    }
+}
