@@ -32,8 +32,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 4-bit codes, {@link InterleavedQ6K} for 6-bit ones.
  *
  * <p>Which loop a call runs: {@link #multiply} takes each group in turn and the activation rows
- * four at a time ({@code group4}: one decode of each code vector for four rows), the rest one at
- * a time ({@code group1}). Rows of a group past the matrix's last row are zero and never stored.
+ * four at a time ({@code group4}: one decode of each code vector for four rows, Q4 only), the
+ * rest one at a time ({@code group1}). Rows of a group past the matrix's last row are zero and
+ * never stored.
  */
 public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
     /** Shorts with as many bits as a float vector: G = 2L lanes, one weight row each. */
@@ -83,58 +84,65 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
         MemorySegment data = arena.allocate(bytesFor(w.type(), w.rows(), w.cols()), 64);
         Interleaved m = w.type() == GgmlType.Q6_K ? new InterleavedQ6K(data, w.rows(), w.cols())
                 : new InterleavedQ4(data, w.rows(), w.cols(), w.type() != GgmlType.Q4_0);
+        // each group is assembled on the heap and copied out whole (element-wise native writes
+        // cost a bounds check per byte)
+        long groupBytes = m.blocks * m.blockBytes;
         pool.parallelFor(m.groups(), (g0, g1) -> {
             byte[] codes = new byte[BLOCK];
             float[] scales = new float[2], mins = new float[2];
+            MemorySegment group = MemorySegment.ofArray(new byte[Math.toIntExact(groupBytes)]);
             for (int g = g0; g < g1; g++) {
+                group.fill((byte) 0);
                 for (int r = 0; r < G && g * G + r < w.rows(); r++) {
-                    long row = (long) (g * G + r) * w.rowBytes();
+                    byte[] row = rowBytes(w, g * G + r);
                     for (int b = 0; b < m.blocks; b++) {
-                        blockCodes(w.type(), w.data(), row, b, codes, scales, mins);
-                        m.put(((long) g * m.blocks + b) * m.blockBytes, r, codes, scales, mins);
+                        blockCodes(w.type(), row, b, codes, scales, mins);
+                        m.put(group, b * m.blockBytes, r, codes, scales, mins);
                     }
                 }
+                MemorySegment.copy(group, 0, data, g * groupBytes, groupBytes);
             }
         });
         return m;
     }
 
     /**
-     * Codes of block b of the row at byte {@code row} and the scale and min of each of its halves:
-     * weight(32 b + i) = scales[i / 16] * codes[i] - mins[i / 16].
+     * Codes of block b of a row ({@code row}: its bytes as in the file) and the scale and min of
+     * each of its halves: weight(32 b + i) = scales[i / 16] * codes[i] - mins[i / 16]. On a heap
+     * array because the repack runs it on every block of the model (native access, a bounds
+     * check per byte, made loading 3x slower).
      */
-    static void blockCodes(GgmlType type, MemorySegment w, long row, int b, byte[] codes, float[] scales, float[] mins) {
-        long at;
+    static void blockCodes(GgmlType type, byte[] row, int b, byte[] codes, float[] scales, float[] mins) {
+        int at;
         switch (type) {
             case Q4_0 -> { // [fp16 d][16 bytes: codes j | j + 16], weight = d * (code - 8)
-                at = row + 18L * b;
-                nibbles(w, at + 2, codes);
-                halves(scales, mins, Lanes.half(w, at), 8 * Lanes.half(w, at));
+                at = 18 * b;
+                nibbles(row, at + 2, codes);
+                halves(scales, mins, half(row, at), 8 * half(row, at));
             }
             case Q4_1 -> { // [fp16 d][fp16 m][16 bytes as Q4_0], weight = d * code + m
-                at = row + 20L * b;
-                nibbles(w, at + 4, codes);
-                halves(scales, mins, Lanes.half(w, at), -Lanes.half(w, at + 2));
+                at = 20 * b;
+                nibbles(row, at + 4, codes);
+                halves(scales, mins, half(row, at), -half(row, at + 2));
             }
             case Q4_K -> { // super-blocks of 8 sub-blocks, see Q4KKernel
-                at = row + (long) Q4KKernel.BLOCK_BYTES * (b / 8);
-                int s = b % 8;
-                for (int i = 0; i < BLOCK; i++) {
-                    codes[i] = (byte) (KQuants.ubyte(w, at + 16 + 32 * (s / 2) + i) >> 4 * (s & 1) & 15);
-                }
-                halves(scales, mins, KQuants.half(w, at) * KQuants.scale6(w, at + 4, s), KQuants.half(w, at + 2) * KQuants.min6(w, at + 4, s));
+                at = Q4KKernel.BLOCK_BYTES * (b / 8);
+                int s = b % 8, from = at + 16 + 32 * (s / 2), shift = 4 * (s & 1);
+                for (int i = 0; i < BLOCK; i++) codes[i] = (byte) ((row[from + i] & 0xFF) >> shift & 15);
+                MemorySegment packed = MemorySegment.ofArray(row);
+                halves(scales, mins, half(row, at) * KQuants.scale6(packed, at + 4, s), half(row, at + 2) * KQuants.min6(packed, at + 4, s));
             }
             case Q6_K -> { // super-blocks of 8 blocks, 16 sub-blocks: see Q6KKernel for where element i's bits are
-                at = row + (long) Q6KKernel.BLOCK_BYTES * (b / 8);
-                float d = KQuants.half(w, at + 208);
+                at = Q6KKernel.BLOCK_BYTES * (b / 8);
+                float d = half(row, at + 208);
                 for (int c = 0; c < BLOCK; c++) {
                     int i = 32 * (b % 8) + c, h = i / 128, k = i % 128 / 32, l = i % 32;
-                    int lowByte = KQuants.ubyte(w, at + 64 * h + 32 * (k % 2) + l);
-                    int high = KQuants.ubyte(w, at + 128 + 32 * h + l) >> 2 * k & 3;
+                    int lowByte = row[at + 64 * h + 32 * (k % 2) + l] & 0xFF;
+                    int high = (row[at + 128 + 32 * h + l] & 0xFF) >> 2 * k & 3;
                     codes[c] = (byte) ((k < 2 ? lowByte & 15 : lowByte >> 4) | high << 4);
                 }
                 for (int half = 0; half < 2; half++) {
-                    scales[half] = d * KQuants.sbyte(w, at + 192 + 2 * (b % 8) + half);
+                    scales[half] = d * row[at + 192 + 2 * (b % 8) + half];
                     mins[half] = 32 * scales[half];
                 }
             }
@@ -142,12 +150,21 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
         }
     }
 
-    private static void nibbles(MemorySegment w, long at, byte[] codes) {
+    private static float half(byte[] row, int at) {
+        return Float.float16ToFloat((short) (row[at] & 0xFF | row[at + 1] << 8));
+    }
+
+    private static void nibbles(byte[] row, int at, byte[] codes) {
         for (int j = 0; j < 16; j++) {
-            int q = KQuants.ubyte(w, at + j);
+            int q = row[at + j] & 0xFF;
             codes[j] = (byte) (q & 15);
             codes[j + 16] = (byte) (q >> 4);
         }
+    }
+
+    /** Row {@code row} of w, its bytes as in the file. */
+    static byte[] rowBytes(WeightMatrix w, int row) {
+        return w.data().asSlice(row * w.rowBytes(), w.rowBytes()).toArray(ValueLayout.JAVA_BYTE);
     }
 
     private static void halves(float[] scales, float[] mins, float scale, float min) {
@@ -155,8 +172,8 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
         mins[0] = mins[1] = min;
     }
 
-    /** Writes row r's block (its codes, scales and mins as {@link #blockCodes} gives them) into the group block at byte {@code at}. */
-    abstract void put(long at, int r, byte[] codes, float[] scales, float[] mins);
+    /** Writes row r's block (its codes, scales and mins as {@link #blockCodes} gives them) into the group block at byte {@code at} of {@code to}. */
+    abstract void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins);
 
     /** Weight row groups: the units {@link #multiply} is split in. */
     final int groups() {
@@ -170,29 +187,19 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
 
     /**
      * out[r * outStride + o] = dot(weight row o, activation row r) for the rows o of groups
-     * [g0, g1) and activation rows r in [0, nRows) of {@code x}.
+     * [g0, g1) and activation rows r in [0, nRows) of {@code x}: each group in turn, the
+     * activation rows four at a time, then one at a time. Each layout has its own copy of this
+     * loop: a shared one is compiled once for both layouts, C2 inlines both sets of tile loops
+     * into it, runs out of its node budget and leaves vector operations boxed.
      */
-    final void multiply(Q8Activations x, int nRows, float[] out, int outStride, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
-            int valid = Math.min(G, rows - g * G);
-            int r = 0;
-            for (; r + 4 <= nRows; r += 4) group4(g, x, r, out, outStride, valid);
-            for (; r < nRows; r++) group1(g, x, r, out, outStride, valid);
-        }
+    abstract void multiply(Q8Activations x, int nRows, float[] out, int outStride, int g0, int g1);
+
+    static void putByte(MemorySegment to, long at, byte value) {
+        to.set(ValueLayout.JAVA_BYTE, at, value);
     }
 
-    /** Group g with activation row r, into out[r * outStride + g * G ..] (the {@code valid} rows of the group). */
-    abstract void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid);
-
-    /** Group g with activation rows r .. r + 3: each code vector decoded once for the four. */
-    abstract void group4(int g, Q8Activations x, int r, float[] out, int outStride, int valid);
-
-    void putByte(long at, byte value) {
-        data.set(ValueLayout.JAVA_BYTE, at, value);
-    }
-
-    void putFloat(long at, float value) {
-        data.set(Lanes.FLOAT_LE, at, value);
+    static void putFloat(MemorySegment to, long at, float value) {
+        to.set(Lanes.FLOAT_LE, at, value);
     }
 
     /** The G bytes at byte {@code at}, zero-extended to shorts. */
@@ -227,13 +234,14 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
     static double dotReference(WeightMatrix w, int row, float[] x, int xOffset) {
         byte[] codes = new byte[BLOCK];
         float[] scales = new float[2], mins = new float[2];
+        byte[] bytes = rowBytes(w, row);
         double sum = 0;
         for (int b = 0; b < w.cols() / BLOCK; b++) {
             float amax = 0;
             for (int i = 0; i < BLOCK; i++) amax = Math.max(amax, Math.abs(x[xOffset + b * BLOCK + i]));
             float dx = amax / 127;
             float inverse = dx != 0 ? 1 / dx : 0;
-            blockCodes(w.type(), w.data(), (long) row * w.rowBytes(), b, codes, scales, mins);
+            blockCodes(w.type(), bytes, b, codes, scales, mins);
             for (int i = 0; i < BLOCK; i++) {
                 int xq = Q8Activations.round(x[xOffset + b * BLOCK + i] * inverse);
                 sum += ((double) scales[i / 16] * codes[i] - mins[i / 16]) * ((double) dx * xq);

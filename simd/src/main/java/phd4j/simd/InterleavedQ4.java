@@ -38,10 +38,10 @@ final class InterleavedQ4 extends Interleaved {
     }
 
     @Override
-    void put(long at, int r, byte[] codes, float[] scales, float[] mins) {
-        for (int j = 0; j < 16; j++) putByte(at + (long) j * G + r, (byte) (codes[j] | codes[j + 16] << 4));
-        putFloat(at + NIBBLES + 4L * r, scales[0]);
-        if (this.mins) putFloat(at + NIBBLES + 4L * G + 4L * r, mins[0]);
+    void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
+        for (int j = 0; j < 16; j++) putByte(to, at + (long) j * G + r, (byte) (codes[j] | codes[j + 16] << 4));
+        putFloat(to, at + NIBBLES + 4L * r, scales[0]);
+        if (this.mins) putFloat(to, at + NIBBLES + 4L * G + 4L * r, mins[0]);
     }
 
     private static ShortVector low(ShortVector codes) {
@@ -66,7 +66,17 @@ final class InterleavedQ4 extends Interleaved {
     }
 
     @Override
-    void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
+    void multiply(Q8Activations x, int nRows, float[] out, int outStride, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            int valid = Math.min(G, rows - g * G);
+            int r = 0;
+            for (; r + 4 <= nRows; r += 4) group4(g, x, r, out, outStride, valid);
+            for (; r < nRows; r++) group1(g, x, r, out, outStride, valid);
+        }
+    }
+
+    /** Group g with activation row r, into out[r * outStride + g * G ..] (the {@code valid} rows of the group). */
+    private void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
         short[] q = x.q;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         long block = (long) g * blocks * blockBytes;
@@ -84,8 +94,8 @@ final class InterleavedQ4 extends Interleaved {
         store(acc0, acc1, out, r * outStride + g * G, valid);
     }
 
-    @Override
-    void group4(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
+    /** Group g with activation rows r .. r + 3: each code vector decoded once for the four. */
+    private void group4(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
         short[] q = x.q;
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;

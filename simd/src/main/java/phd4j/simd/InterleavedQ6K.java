@@ -1,10 +1,12 @@
 package phd4j.simd;
 
 import static phd4j.simd.Lanes.F;
+import static phd4j.simd.Lanes.L;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -20,7 +22,8 @@ import jdk.incubator.vector.VectorOperators;
  * </pre>
  * A 16-bit lane cannot hold the sum of 16 products (|code - 32| * |xq| <= 32 * 127, times 16 is
  * 65024), but it holds 8 exactly (32512): each quarter of the block is summed on its own, and
- * the two quarters of a scale are added as floats.
+ * the two quarters of a scale are added as ints. The byte lane of row r in the two code planes is
+ * {@link #lane}(r), not r (see {@link #accumulate}); the scales are in row order.
  */
 final class InterleavedQ6K extends Interleaved {
     private static final long HIGHS = 16L * G;
@@ -32,14 +35,15 @@ final class InterleavedQ6K extends Interleaved {
     }
 
     @Override
-    void put(long at, int r, byte[] codes, float[] scales, float[] mins) {
-        for (int j = 0; j < 16; j++) putByte(at + (long) j * G + r, (byte) (codes[j] & 15 | (codes[j + 16] & 15) << 4));
+    void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
+        int lane = lane(r);
+        for (int j = 0; j < 16; j++) putByte(to, at + (long) j * G + lane, (byte) (codes[j] & 15 | (codes[j + 16] & 15) << 4));
         for (int j = 0; j < 8; j++) {
             int high = codes[j] >> 4 | codes[j + 8] >> 4 << 2 | codes[j + 16] >> 4 << 4 | codes[j + 24] >> 4 << 6;
-            putByte(at + HIGHS + (long) j * G + r, (byte) high);
+            putByte(to, at + HIGHS + (long) j * G + lane, (byte) high);
         }
-        putFloat(at + SCALES + 4L * r, scales[0]);
-        putFloat(at + SCALES + 4L * G + 4L * r, scales[1]);
+        putFloat(to, at + SCALES + 4L * r, scales[0]);
+        putFloat(to, at + SCALES + 4L * G + 4L * r, scales[1]);
     }
 
     /** code - 32 of one quarter: {@code nibbles} masked or shifted, {@code high} the top bits already at bits 4-5. */
@@ -55,88 +59,90 @@ final class InterleavedQ6K extends Interleaved {
         return v.lanewise(VectorOperators.LSHR, n);
     }
 
-    /** acc + lanes [part * L, +L) of one block's products: quarter sums q0..q3 of activation block i. */
-    private FloatVector accumulate(ShortVector q0, ShortVector q1, ShortVector q2, ShortVector q3, int part, long block,
-                                   Q8Activations x, int i, FloatVector acc) {
-        float dx = x.d[i];
-        FloatVector first = toFloat(q0, part).add(toFloat(q1, part)).mul(dx);
-        FloatVector second = toFloat(q2, part).add(toFloat(q3, part)).mul(dx);
-        return second.fma(floats(block + SCALES + 4L * G, part), first.fma(floats(block + SCALES, part), acc));
+    /**
+     * acc[0 .. G) + the block's products: the sums of each scale's two quarters (sums[0 .. 4G)),
+     * widened and added as ints, times the activation step dx, times the scales of the block at
+     * byte {@code block}. The widening reads the shorts as ints (lanes 2m, 2m + 1 are one int m)
+     * and takes the low half of each for the first L rows and the high half for the others: that
+     * is why row r sits in short lane {@link #lane}(r) (a shape-changing S2F conversion costs C2
+     * far more of its node budget).
+     */
+    private void accumulate(short[] sums, float dx, long block, float[] acc) {
+        IntVector q0 = ShortVector.fromArray(S, sums, 0).reinterpretAsInts(), q1 = ShortVector.fromArray(S, sums, G).reinterpretAsInts();
+        IntVector q2 = ShortVector.fromArray(S, sums, 2 * G).reinterpretAsInts(), q3 = ShortVector.fromArray(S, sums, 3 * G).reinterpretAsInts();
+        long first = block + SCALES, second = first + 4L * G;
+        FloatVector lo = FloatVector.fromArray(F, acc, 0), hi = FloatVector.fromArray(F, acc, L);
+        lo = toFloat(low(q0).add(low(q1)), dx).fma(floats(first, 0), lo);
+        lo = toFloat(low(q2).add(low(q3)), dx).fma(floats(second, 0), lo);
+        hi = toFloat(high(q0).add(high(q1)), dx).fma(floats(first, 1), hi);
+        hi = toFloat(high(q2).add(high(q3)), dx).fma(floats(second, 1), hi);
+        lo.intoArray(acc, 0);
+        hi.intoArray(acc, L);
+    }
+
+    private static FloatVector toFloat(IntVector v, float dx) {
+        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dx);
+    }
+
+    /** The sign-extended low 16 bits of each int. */
+    private static IntVector low(IntVector v) {
+        return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** The sign-extended high 16 bits of each int. */
+    private static IntVector high(IntVector v) {
+        return v.lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** The short lane of weight row r of a group: the first half of the rows in the even lanes, the second in the odd ones. */
+    static int lane(int r) {
+        return r < L ? 2 * r : 2 * (r - L) + 1;
+    }
+
+    /** Per calling thread: a block's four quarter sums (4G shorts) and a row's accumulators (G floats). */
+    private record Scratch(short[] sums, float[] acc) {}
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(() -> new Scratch(new short[4 * G], new float[G]));
+
+    /**
+     * The four quarter sums of the block at byte {@code block} with the activations at q[xb], into
+     * sums[0 .. 4G). The integer and the float phase of a block are methods of their own that pass
+     * arrays, never vectors: C2 compiles a method within a node budget, the two phases in one loop
+     * body exceed it, and the vector operations past the budget run boxed (measured: 10x slower).
+     */
+    private void quarterSums(long block, short[] q, int xb, short[] sums) {
+        ShortVector s0 = ShortVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        for (int j = 0; j < 8; j++) {
+            ShortVector n0 = bytes(block + (long) j * G), n1 = bytes(block + (long) (j + 8) * G);
+            ShortVector h = bytes(block + HIGHS + (long) j * G);
+            s0 = s0.add(code(n0.and((short) 15), shl(h, 4)).mul(q[xb + j]));
+            s1 = s1.add(code(n1.and((short) 15), shl(h, 2)).mul(q[xb + 8 + j]));
+            s2 = s2.add(code(shr(n0, 4), h).mul(q[xb + 16 + j]));
+            s3 = s3.add(code(shr(n1, 4), shr(h, 2)).mul(q[xb + 24 + j]));
+        }
+        s0.intoArray(sums, 0);
+        s1.intoArray(sums, G);
+        s2.intoArray(sums, 2 * G);
+        s3.intoArray(sums, 3 * G);
     }
 
     @Override
-    void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
-        short[] q = x.q;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        long block = (long) g * blocks * blockBytes;
-        for (int b = 0; b < blocks; b++, block += blockBytes) {
-            int xb = r * cols + b * BLOCK;
-            ShortVector s0 = ShortVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (int j = 0; j < 8; j++) {
-                ShortVector n0 = bytes(block + (long) j * G), n1 = bytes(block + (long) (j + 8) * G);
-                ShortVector h = bytes(block + HIGHS + (long) j * G);
-                s0 = s0.add(code(n0.and((short) 15), shl(h, 4)).mul(q[xb + j]));
-                s1 = s1.add(code(n1.and((short) 15), shl(h, 2)).mul(q[xb + 8 + j]));
-                s2 = s2.add(code(shr(n0, 4), h).mul(q[xb + 16 + j]));
-                s3 = s3.add(code(shr(n1, 4), shr(h, 2)).mul(q[xb + 24 + j]));
-            }
-            int i = r * blocks + b;
-            acc0 = accumulate(s0, s1, s2, s3, 0, block, x, i, acc0);
-            acc1 = accumulate(s0, s1, s2, s3, 1, block, x, i, acc1);
+    void multiply(Q8Activations x, int nRows, float[] out, int outStride, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            int valid = Math.min(G, rows - g * G);
+            for (int r = 0; r < nRows; r++) group1(g, x, r, out, outStride, valid);
         }
-        store(acc0, acc1, out, r * outStride + g * G, valid);
     }
 
-    @Override
-    void group4(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
-        short[] q = x.q;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;
+    /** Group g with activation row r, into out[r * outStride + g * G ..] (the {@code valid} rows of the group). */
+    private void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
+        Scratch s = SCRATCH.get();
+        java.util.Arrays.fill(s.acc, 0);
         long block = (long) g * blocks * blockBytes;
         for (int b = 0; b < blocks; b++, block += blockBytes) {
-            int xa = r * cols + b * BLOCK, xb = xa + cols, xc = xb + cols, xd = xc + cols;
-            ShortVector zero = ShortVector.zero(S);
-            ShortVector sa0 = zero, sa1 = zero, sa2 = zero, sa3 = zero, sb0 = zero, sb1 = zero, sb2 = zero, sb3 = zero;
-            ShortVector sc0 = zero, sc1 = zero, sc2 = zero, sc3 = zero, sd0 = zero, sd1 = zero, sd2 = zero, sd3 = zero;
-            for (int j = 0; j < 8; j++) {
-                ShortVector n0 = bytes(block + (long) j * G), n1 = bytes(block + (long) (j + 8) * G);
-                ShortVector h = bytes(block + HIGHS + (long) j * G);
-                ShortVector k0 = code(n0.and((short) 15), shl(h, 4)), k1 = code(n1.and((short) 15), shl(h, 2));
-                ShortVector k2 = code(shr(n0, 4), h), k3 = code(shr(n1, 4), shr(h, 2));
-                sa0 = sa0.add(k0.mul(q[xa + j]));
-                sa1 = sa1.add(k1.mul(q[xa + 8 + j]));
-                sa2 = sa2.add(k2.mul(q[xa + 16 + j]));
-                sa3 = sa3.add(k3.mul(q[xa + 24 + j]));
-                sb0 = sb0.add(k0.mul(q[xb + j]));
-                sb1 = sb1.add(k1.mul(q[xb + 8 + j]));
-                sb2 = sb2.add(k2.mul(q[xb + 16 + j]));
-                sb3 = sb3.add(k3.mul(q[xb + 24 + j]));
-                sc0 = sc0.add(k0.mul(q[xc + j]));
-                sc1 = sc1.add(k1.mul(q[xc + 8 + j]));
-                sc2 = sc2.add(k2.mul(q[xc + 16 + j]));
-                sc3 = sc3.add(k3.mul(q[xc + 24 + j]));
-                sd0 = sd0.add(k0.mul(q[xd + j]));
-                sd1 = sd1.add(k1.mul(q[xd + 8 + j]));
-                sd2 = sd2.add(k2.mul(q[xd + 16 + j]));
-                sd3 = sd3.add(k3.mul(q[xd + 24 + j]));
-            }
-            int i = r * blocks + b;
-            a0 = accumulate(sa0, sa1, sa2, sa3, 0, block, x, i, a0);
-            a1 = accumulate(sa0, sa1, sa2, sa3, 1, block, x, i, a1);
-            i += blocks;
-            b0 = accumulate(sb0, sb1, sb2, sb3, 0, block, x, i, b0);
-            b1 = accumulate(sb0, sb1, sb2, sb3, 1, block, x, i, b1);
-            i += blocks;
-            c0 = accumulate(sc0, sc1, sc2, sc3, 0, block, x, i, c0);
-            c1 = accumulate(sc0, sc1, sc2, sc3, 1, block, x, i, c1);
-            i += blocks;
-            d0 = accumulate(sd0, sd1, sd2, sd3, 0, block, x, i, d0);
-            d1 = accumulate(sd0, sd1, sd2, sd3, 1, block, x, i, d1);
+            quarterSums(block, x.q, r * cols + b * BLOCK, s.sums);
+            accumulate(s.sums, x.d[r * blocks + b], block, s.acc);
         }
-        int at = r * outStride + g * G;
-        store(a0, a1, out, at, valid);
-        store(b0, b1, out, at + outStride, valid);
-        store(c0, c1, out, at + 2 * outStride, valid);
-        store(d0, d1, out, at + 3 * outStride, valid);
+        store(FloatVector.fromArray(F, s.acc, 0), FloatVector.fromArray(F, s.acc, L), out, r * outStride + g * G, valid);
     }
 }

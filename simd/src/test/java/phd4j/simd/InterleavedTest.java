@@ -35,7 +35,7 @@ class InterleavedTest {
         float[] m = new float[w.rows() * w.cols()];
         for (int o = 0; o < w.rows(); o++) {
             for (int b = 0; b < w.cols() / 32; b++) {
-                Interleaved.blockCodes(w.type(), w.data(), o * w.rowBytes(), b, codes, scales, mins);
+                Interleaved.blockCodes(w.type(), Interleaved.rowBytes(w, o), b, codes, scales, mins);
                 for (int i = 0; i < 32; i++) m[o * w.cols() + 32 * b + i] = scales[i / 16] * codes[i] - mins[i / 16];
             }
         }
