@@ -65,6 +65,10 @@ class ServerTest {
     }
 
     static HttpResponse<String> call(String method, String path, String body, String key) throws Exception {
+        return call(server, method, path, body, key);
+    }
+
+    static HttpResponse<String> call(Server server, String method, String path, String body, String key) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
         if (key != null) b.header("Authorization", "Bearer " + key);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
