@@ -36,10 +36,9 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, int maxToken
         } else {
             JsonNode p = body.get("prompt");
             if (p == null || !p.isTextual()) throw ApiException.badRequest("prompt", "'prompt' must be a string");
-            prompt = p.asText();
+            prompt = unicode(p, "prompt");
         }
-        int n = integer(body, "n", 1, 1, 1);
-        if (n != 1) throw ApiException.badRequest("n", "'n' must be 1");
+        if (integer(body, "n", 1, 1, Integer.MAX_VALUE) != 1) throw ApiException.badRequest("n", "'n' must be 1: phd4j makes one choice per request");
         for (String unsupported : List.of("tools", "response_format", "echo", "suffix")) {
             JsonNode v = body.get(unsupported);
             if (v != null && !v.isNull() && !(v.isBoolean() && !v.asBoolean())) {
@@ -92,33 +91,47 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, int maxToken
         if (content == null || content.isNull()) {
             text = "";
         } else if (content.isTextual()) {
-            text = content.asText();
+            text = unicode(content, where + ".content");
         } else if (content.isArray()) { // parts: only text ones
             StringBuilder b = new StringBuilder();
             for (JsonNode part : content) {
                 if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
                     throw ApiException.badRequest(where + ".content", where + ".content: only text parts are supported");
                 }
-                b.append(part.get("text").asText());
+                b.append(unicode(part.get("text"), where + ".content"));
             }
             text = b.toString();
         } else {
             throw ApiException.badRequest(where + ".content", where + ".content must be a string or an array of text parts");
         }
-        return new ChatMessage(role.asText(), text);
+        return new ChatMessage(unicode(role, where + ".role"), text);
     }
 
     private static List<String> stops(JsonNode s) {
         if (s == null || s.isNull()) return List.of();
         List<String> out = new ArrayList<>();
-        if (s.isTextual()) out.add(s.asText());
+        if (s.isTextual()) out.add(unicode(s, "stop"));
         else if (s.isArray() && s.size() <= 4) for (JsonNode e : s) {
             if (!e.isTextual()) throw ApiException.badRequest("stop", "'stop' must be a string or up to 4 strings");
-            out.add(e.asText());
+            out.add(unicode(e, "stop"));
         }
         else throw ApiException.badRequest("stop", "'stop' must be a string or up to 4 strings");
         if (out.stream().anyMatch(String::isEmpty)) throw ApiException.badRequest("stop", "'stop' strings must not be empty");
         return out;
+    }
+
+    /**
+     * A string's text, refused if it holds a lone surrogate: valid JSON ({@code "\\ud800"}) but no
+     * Unicode text, which the tokenizer could only turn into U+FFFD behind the client's back.
+     */
+    private static String unicode(JsonNode v, String field) {
+        String text = v.asText();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(c)) throw ApiException.badRequest(field, field + " holds a lone UTF-16 surrogate (\\u" + Integer.toHexString(c) + " at " + i + "): not Unicode text");
+        }
+        return text;
     }
 
     private static double number(JsonNode body, String field, double otherwise, double min, double max) {

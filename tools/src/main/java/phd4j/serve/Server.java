@@ -1,6 +1,7 @@
 package phd4j.serve;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -38,7 +39,8 @@ public final class Server implements AutoCloseable {
     /** Bodies larger than this are refused with 413 before they are read. */
     static final int MAX_BODY = 8 << 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: a body with anything after its JSON value ("{...} junk") is malformed, not the value. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final HttpServer http;
     private final String apiKey;
