@@ -36,6 +36,14 @@ const completion = await client.completions.create({ model, prompt: "It is a tru
 assert.equal(completion.object, "text_completion");
 assert.equal(completion.usage.completion_tokens, 4);
 
+const withLogprobs = await client.chat.completions.create({ model, messages, max_tokens: 6, temperature: 0, logprobs: true,
+  top_logprobs: 2, presence_penalty: 0.5, frequency_penalty: 0.5 });
+const entries = withLogprobs.choices[0].logprobs.content;
+assert.equal(entries.length, 6);
+for (const e of entries) {
+  assert.ok(e.logprob <= 0 && e.top_logprobs.length === 2 && Array.isArray(e.bytes), JSON.stringify(e));
+}
+
 await assert.rejects(client.chat.completions.create({ model, messages: [], max_tokens: 4 }),
   (e) => e.status === 400 && /messages/.test(e.message));
 const wrongKey = new OpenAI({ baseURL: baseURL + "/v1", apiKey: "wrong", maxRetries: 0 });

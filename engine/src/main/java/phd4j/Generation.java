@@ -132,9 +132,10 @@ public final class Generation {
     /** Samples a token from the logits after the last evaluated one; finishes, or keeps it as {@link #nextToken}. */
     private void accept(float[] logits, int offset) {
         int token = sampler.sample(logits, offset, vocab);
-        sampler.accept(token);
+        sampler.acceptGenerated(token);
         if (!params.ignoreEos() && tok.isEndOfGeneration(token)) { finish(GenerationResult.StopReason.END_OF_GENERATION); return; }
         if (params.stopTokens().contains(token)) { finish(GenerationResult.StopReason.STOP_TOKEN); return; }
+        listener.onSampled(token, logits, offset, vocab);
         out.add(token);
         String piece = stops.push(decoder.push(token));
         text.append(piece);

@@ -11,5 +11,12 @@ public interface TokenListener {
      */
     boolean onToken(int token, String text);
 
+    /**
+     * Called just before {@link #onToken} for a generated token with the raw logits it was sampled
+     * from, at logits[offset .. offset + n) (before any penalty): for log-probabilities. The array
+     * is reused once this returns.
+     */
+    default void onSampled(int token, float[] logits, int offset, int n) {}
+
     TokenListener NONE = (token, text) -> true;
 }

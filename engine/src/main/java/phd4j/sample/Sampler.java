@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 
 /**
  * llama.cpp's sampler chain, in its order: repetition penalty over the last N accepted tokens,
- * then greedy (temperature <= 0) or top-k -> top-p -> min-p -> temperature -> a draw from a
+ * OpenAI's presence and frequency penalties over the generated ones, then greedy (temperature <= 0) or top-k -> top-p -> min-p -> temperature -> a draw from a
  * seeded generator, so a run with the same seed repeats. One sampler per session (not thread-safe).
  */
 public final class Sampler {
@@ -14,6 +14,9 @@ public final class Sampler {
     private final int[] recent;      // ring of the last repeatLastN accepted tokens
     private int recentCount;
     private int recentNext;
+    private int[] generatedCounts = new int[0]; // by token id: times generated, for the presence and frequency penalties
+    private int[] generatedDistinct = new int[0]; // the ids with a count, in order of their first generation
+    private int distinctCount;
 
     // Scratch reused between calls.
     private float[] penalized = new float[0]; // [n] logits after the repetition penalty, by token id
@@ -39,11 +42,23 @@ public final class Sampler {
         recentCount = Math.min(recentCount + 1, recent.length);
     }
 
+    /** Records a generated token: for the repetition penalty as {@link #accept}, and for the presence and frequency penalties. */
+    public void acceptGenerated(int token) {
+        accept(token);
+        if (params.presencePenalty() == 0 && params.frequencyPenalty() == 0) return;
+        if (token >= generatedCounts.length) generatedCounts = Arrays.copyOf(generatedCounts, Math.max(token + 1, 2 * generatedCounts.length));
+        if (generatedCounts[token]++ == 0) {
+            if (distinctCount == generatedDistinct.length) generatedDistinct = Arrays.copyOf(generatedDistinct, Math.max(16, 2 * distinctCount));
+            generatedDistinct[distinctCount++] = token;
+        }
+    }
+
     /** Picks the next token from logits[offset .. offset + n); the logits are not modified. */
     public int sample(float[] logits, int offset, int n) {
         ensureCapacity(n);
         System.arraycopy(logits, offset, penalized, 0, n);
         applyRepeatPenalty(n);
+        applyPresenceAndFrequencyPenalties(n);
         if (params.temperature() <= 0) return argmax(n);
 
         int count = params.topK() > 0 ? Math.min(params.topK(), n) : n;
@@ -80,6 +95,14 @@ public final class Sampler {
             int t = recent[i];
             if (t < 0 || t >= n || seenEarlier(i, t)) continue;
             penalized[t] = penalized[t] > 0 ? penalized[t] / penalty : penalized[t] * penalty;
+        }
+    }
+
+    /** OpenAI's rule: logit -= count * frequency + (count > 0) * presence, count over the generated tokens. */
+    private void applyPresenceAndFrequencyPenalties(int n) {
+        for (int i = 0; i < distinctCount; i++) {
+            int t = generatedDistinct[i];
+            if (t < n) penalized[t] -= generatedCounts[t] * params.frequencyPenalty() + params.presencePenalty();
         }
     }
 

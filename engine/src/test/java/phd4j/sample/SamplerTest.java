@@ -85,6 +85,54 @@ class SamplerTest {
     }
 
     @Test
+    void presenceAndFrequencyPenaltiesCountGeneratedTokensOnly() {
+        // LOGITS: 3 -> 5, 7 -> 4.5, 4 -> 4
+        Sampler presence = new Sampler(new SamplerParams(0f, 0, 1f, 0f, 1f, 64, 0, 0.4f, 0f));
+        for (int i = 0; i < 5; i++) presence.accept(3); // prompt tokens: no penalty
+        assertEquals(3, presence.sample(LOGITS, 0, LOGITS.length));
+        presence.acceptGenerated(3);
+        assertEquals(3, presence.sample(LOGITS, 0, LOGITS.length), "5 - 0.4 > 4.5");
+        presence.acceptGenerated(3);
+        assertEquals(3, presence.sample(LOGITS, 0, LOGITS.length), "presence counts once: still 4.6");
+        presence = new Sampler(new SamplerParams(0f, 0, 1f, 0f, 1f, 64, 0, 0.6f, 0f));
+        presence.acceptGenerated(3);
+        assertEquals(7, presence.sample(LOGITS, 0, LOGITS.length), "5 - 0.6 < 4.5");
+
+        Sampler frequency = new Sampler(new SamplerParams(0f, 0, 1f, 0f, 1f, 64, 0, 0f, 0.3f));
+        frequency.acceptGenerated(3);
+        assertEquals(3, frequency.sample(LOGITS, 0, LOGITS.length), "5 - 0.3 > 4.5");
+        frequency.acceptGenerated(3);
+        assertEquals(7, frequency.sample(LOGITS, 0, LOGITS.length), "5 - 0.6 < 4.5");
+        frequency.acceptGenerated(7);
+        frequency.acceptGenerated(7);
+        assertEquals(3, frequency.sample(LOGITS, 0, LOGITS.length), "4.4 > 4 > 3.9");
+        frequency.acceptGenerated(3);
+        frequency.acceptGenerated(3);
+        assertEquals(4, frequency.sample(LOGITS, 0, LOGITS.length), "5 - 1.2 < 4 > 3.9: token 4 now leads");
+
+        Sampler negative = new Sampler(new SamplerParams(0f, 0, 1f, 0f, 1f, 64, 0, -1f, 0f));
+        negative.acceptGenerated(0);
+        assertEquals(3, negative.sample(LOGITS, 0, LOGITS.length), "a negative penalty favours: 1 + 1 < 5");
+        for (int i = 0; i < 3; i++) negative.acceptGenerated(7);
+        assertEquals(7, negative.sample(LOGITS, 0, LOGITS.length), "4.5 + 1 > 5");
+    }
+
+    @Test
+    void tokenLogprobsAreTheLogSoftmax() {
+        double z = 0;
+        for (float l : LOGITS) z += Math.exp(l);
+        TokenLogprob lp = TokenLogprob.of(LOGITS, 0, LOGITS.length, 4, 3);
+        assertEquals(Math.log(Math.exp(4) / z), lp.logprob(), 1e-6);
+        assertArrayEquals(new int[] {3, 7, 4}, lp.topTokens());
+        for (int i = 0; i < 3; i++) assertEquals(Math.log(Math.exp(LOGITS[lp.topTokens()[i]]) / z), lp.topLogprobs()[i], 1e-6);
+        float[] ties = {9f, 1f, 2f, 2f, 0f, 2f};
+        assertArrayEquals(new int[] {1, 2}, TokenLogprob.of(ties, 1, 5, 0, 2).topTokens(), "offset respected, ties to the lower id");
+        assertEquals(0, TokenLogprob.of(ties, 1, 5, 0, 0).topTokens().length);
+        assertEquals(5, TokenLogprob.of(ties, 1, 5, 0, 20).topTokens().length, "no more than the vocabulary");
+        assertThrows(IllegalArgumentException.class, () -> TokenLogprob.of(ties, 1, 5, 5, 1));
+    }
+
+    @Test
     void lowTemperatureApproachesGreedyHighTemperatureSpreads() {
         for (int t : draw(new SamplerParams(0.01f, 0, 1f, 0f, 1f, 64, 5), 100)) assertEquals(3, t);
         Set<Integer> seen = new HashSet<>();
@@ -98,5 +146,6 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 0f, 0f, 1f, 64, 0));
         assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 1f, 2f, 1f, 64, 0));
         assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 1f, 0f, 0f, 64, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 1f, 0f, 1f, 64, 0, Float.NaN, 0f));
     }
 }

@@ -199,7 +199,9 @@ final class PhdEngine implements AutoCloseable {
                 phd.minP() != null ? phd.minP().floatValue() : d.minP(),
                 phd.repeatPenalty() != null ? phd.repeatPenalty().floatValue() : d.repeatPenalty(),
                 d.repeatLastN(),
-                phd.seed() != null ? phd.seed() : d.seed());
+                phd.seed() != null ? phd.seed() : d.seed(),
+                p.presencePenalty() != null ? p.presencePenalty().floatValue() : d.presencePenalty(),
+                p.frequencyPenalty() != null ? p.frequencyPenalty().floatValue() : d.frequencyPenalty());
         // without a limit, at most a context's worth: a model may never write its end-of-turn token
         int max = p.maxOutputTokens() != null ? p.maxOutputTokens() : contextLength;
         List<String> stops = new ArrayList<>(templateStops);
@@ -221,11 +223,11 @@ final class PhdEngine implements AutoCloseable {
             throw new UnsupportedFeatureException("phd4j does not support the response format " + p.responseFormat().type()
                     + (p.responseFormat().jsonSchema() != null ? " (with a JSON schema)" : "") + ": only TEXT");
         }
-        if (p.frequencyPenalty() != null && p.frequencyPenalty() != 0) {
-            throw new UnsupportedFeatureException("phd4j does not support a frequency penalty (" + p.frequencyPenalty() + ")");
+        if (p.frequencyPenalty() != null && !Double.isFinite(p.frequencyPenalty())) {
+            throw new IllegalArgumentException("frequencyPenalty must be a finite number, is " + p.frequencyPenalty());
         }
-        if (p.presencePenalty() != null && p.presencePenalty() != 0) {
-            throw new UnsupportedFeatureException("phd4j does not support a presence penalty (" + p.presencePenalty() + ")");
+        if (p.presencePenalty() != null && !Double.isFinite(p.presencePenalty())) {
+            throw new IllegalArgumentException("presencePenalty must be a finite number, is " + p.presencePenalty());
         }
         if (p.temperature() != null && !(p.temperature() >= 0)) {
             throw new IllegalArgumentException("temperature must be >= 0, is " + p.temperature());

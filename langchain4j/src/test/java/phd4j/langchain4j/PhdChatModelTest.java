@@ -186,9 +186,7 @@ class PhdChatModelTest {
         ToolSpecification tool = ToolSpecification.builder().name("weather").description("the weather").build();
         List<ChatRequestParameters> refused = List.of(
                 ChatRequestParameters.builder().toolSpecifications(tool).build(),
-                ChatRequestParameters.builder().responseFormat(ResponseFormat.JSON).build(),
-                ChatRequestParameters.builder().frequencyPenalty(0.5).build(),
-                ChatRequestParameters.builder().presencePenalty(0.5).build());
+                ChatRequestParameters.builder().responseFormat(ResponseFormat.JSON).build());
         for (ChatRequestParameters p : refused) {
             assertThrows(UnsupportedFeatureException.class, () -> chat.chat(request(p, UserMessage.from(PROMPT))), p::toString);
             AtomicReference<Throwable> error = new AtomicReference<>();
@@ -205,8 +203,18 @@ class PhdChatModelTest {
         }
         assertThrows(UnsupportedFeatureException.class,
                 () -> chat.chat(UserMessage.from(ImageContent.from("https://example.com/a.png"))));
-        // a penalty of 0 is no penalty: accepted
-        chat.chat(request(ChatRequestParameters.builder().frequencyPenalty(0.0).maxOutputTokens(2).build(), UserMessage.from(PROMPT)));
+    }
+
+    @Test
+    void presenceAndFrequencyPenaltiesReachTheSampler() {
+        String plain = chat.chat(UserMessage.from(PROMPT)).aiMessage().text();
+        ChatRequestParameters none = ChatRequestParameters.builder().frequencyPenalty(0.0).presencePenalty(0.0).build();
+        assertEquals(plain, chat.chat(request(none, UserMessage.from(PROMPT))).aiMessage().text(), "a penalty of 0 is no penalty");
+        for (ChatRequestParameters p : List.of(ChatRequestParameters.builder().frequencyPenalty(2.0).build(),
+                ChatRequestParameters.builder().presencePenalty(2.0).build())) {
+            String penalized = chat.chat(request(p, UserMessage.from(PROMPT))).aiMessage().text();
+            assertFalse(plain.equals(penalized), () -> p + " left the greedy reply as it was: " + plain);
+        }
     }
 
     @Test

@@ -18,13 +18,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code phd loadgen}: a small load generator for {@code phd serve} (or any OpenAI-compatible
  * server). For each client count it starts that many streaming /v1/completions requests at once,
  * each asking for the same number of tokens, and reports the aggregate generation speed (tokens
  * of all clients over the wall time from the first token to the last) beside the time to first
- * token: the figure batched decoding is about.
+ * token: the figure batched decoding is about. With {@code --duration} it is a soak test instead
+ * ({@link LoadSoak}).
  */
 @Command(name = "loadgen", mixinStandardHelpOptions = true,
         description = {"Measure a running server: N concurrent streaming completions per round, aggregate decode tokens/s."})
@@ -46,6 +48,17 @@ final class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "1", description = "rounds per client count, reported one by one (default: ${DEFAULT-VALUE})")
     int repeat;
 
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+            description = "instead of rounds: the -c clients stream back to back for this long, every response checked; "
+                    + "reports lost responses, TTFT p50/p99 and (with --pid) the server's memory over time; exit status 1 if any was lost")
+    int duration;
+
+    @Option(names = "--pid", paramLabel = "PID", defaultValue = "0", description = "with --duration: the server's process, whose resident memory is sampled")
+    long pid;
+
+    @Option(names = "--sample", paramLabel = "SECONDS", defaultValue = "5", description = "with --duration: seconds between samples (default: ${DEFAULT-VALUE})")
+    int sample;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -55,6 +68,13 @@ final class LoadgenCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (tokens < 1) throw bad("-n must be >= 1, got " + tokens);
+        if (clients.stream().anyMatch(c -> c < 1)) throw bad("-c counts must be >= 1, got " + clients);
+        if (duration < 0 || sample < 1) throw bad("--duration must be >= 0 and --sample >= 1");
+        if (duration > 0) {
+            if (clients.size() != 1) throw bad("--duration takes one -c count, got " + clients);
+            return new LoadSoak(url, prompt, tokens).run(clients.getFirst(), duration, sample, pid, out) == 0 ? 0 : 1;
+        }
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         out.println("clients  tokens  wall_s  agg_tok/s  per_client_tok/s  ttft_ms(max)");
         for (int c : clients) {
@@ -84,6 +104,10 @@ final class LoadgenCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     private Stream stream(HttpClient http, String p) throws Exception {

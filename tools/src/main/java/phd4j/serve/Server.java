@@ -1,6 +1,7 @@
 package phd4j.serve;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,12 +14,11 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import phd4j.Generation;
 import phd4j.GenerationResult;
 import phd4j.Model;
@@ -32,14 +32,15 @@ import phd4j.chat.ChatTemplateException;
  * llama-server's health, tokenize and detokenize, on the JDK's HTTP server with a virtual thread
  * per connection. Each request generates in a slot of its own ({@link Slots}), on the one decode
  * thread ({@link Scheduler}) that advances all slots' generations together, a forward pass per
- * token for all of them; the request's own thread streams the pieces. A streaming client that
+ * token for all of them; the request's own thread streams the pieces ({@link Pieces}). A streaming client that
  * goes away stops its generation at the next token.
  */
 public final class Server implements AutoCloseable {
     /** Bodies larger than this are refused with 413 before they are read. */
     static final int MAX_BODY = 8 << 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: a body with anything after its JSON value ("{...} junk") is malformed, not the value. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final HttpServer http;
     private final String apiKey;
@@ -171,15 +172,11 @@ public final class Server implements AutoCloseable {
         }
         try {
             Sse sse = req.stream() ? new Sse(ex, chat ? roleChunk(id, created, l.modelId()) : null) : null;
-            // The decode thread hands pieces over; this thread writes them, so a slow client holds up no one.
-            LinkedBlockingQueue<String> pieces = new LinkedBlockingQueue<>();
-            AtomicBoolean gone = new AtomicBoolean();
+            Pieces pieces = new Pieces(sse != null, req.topLogprobs());
+            LogprobsJson logprobs = new LogprobsJson(l.model().tokenizer());
             CompletableFuture<GenerationResult> done;
             try {
-                done = l.scheduler().submit(start(l, session, req, chat, (token, piece) -> {
-                    if (sse != null && !piece.isEmpty()) pieces.add(piece);
-                    return !gone.get();
-                }));
+                done = l.scheduler().submit(start(l, session, req, chat, pieces));
             } catch (IllegalArgumentException e) { // nothing is sent before the prompt is checked
                 throw e.getMessage() != null && e.getMessage().contains("context")
                         ? ApiException.status(413, "invalid_request_error", e.getMessage())
@@ -187,19 +184,19 @@ public final class Server implements AutoCloseable {
             } catch (ChatTemplateException e) {
                 throw ApiException.badRequest("messages", e.getMessage());
             }
-            String end = new String("end"); // a sentinel no piece is identical to
-            done.whenComplete((r, e) -> pieces.add(end));
+            done.whenComplete((r, e) -> pieces.end());
             try {
-                for (String piece = pieces.take(); piece != end; piece = pieces.take()) {
-                    if (gone.get()) continue;
+                for (Pieces.Piece piece = pieces.take(); piece != Pieces.END; piece = pieces.take()) {
+                    if (pieces.isClientGone()) continue;
                     ObjectNode chunk = chunk(id, created, l.modelId(), chat);
                     ObjectNode choice = (ObjectNode) chunk.withArray("choices").get(0);
-                    if (chat) choice.putObject("delta").put("content", piece);
-                    else choice.put("text", piece);
-                    if (!sse.send(chunk)) gone.set(true);
+                    if (chat) choice.putObject("delta").put("content", piece.text());
+                    else choice.put("text", piece.text());
+                    if (piece.logprob() != null) choice.set("logprobs", chat ? logprobs.chat(List.of(piece)) : logprobs.completion(List.of(piece)));
+                    if (!sse.send(chunk)) pieces.clientGone();
                 }
             } catch (InterruptedException e) {
-                gone.set(true);
+                pieces.clientGone();
                 done.exceptionally(x -> null).join(); // the session is free only once the decode thread is done with it
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while streaming", e);
@@ -238,7 +235,8 @@ public final class Server implements AutoCloseable {
             ObjectNode choice = resp.putArray("choices").addObject().put("index", 0);
             if (chat) choice.putObject("message").put("role", "assistant").put("content", r.text());
             else choice.put("text", r.text());
-            choice.putNull("logprobs");
+            if (req.topLogprobs() < 0) choice.putNull("logprobs");
+            else choice.set("logprobs", chat ? logprobs.chat(pieces.whole()) : logprobs.completion(pieces.whole()));
             choice.put("finish_reason", finish);
             resp.set("usage", usage);
             return send(ex, 200, resp);

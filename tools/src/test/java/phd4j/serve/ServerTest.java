@@ -65,6 +65,10 @@ class ServerTest {
     }
 
     static HttpResponse<String> call(String method, String path, String body, String key) throws Exception {
+        return call(server, method, path, body, key);
+    }
+
+    static HttpResponse<String> call(Server server, String method, String path, String body, String key) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
         if (key != null) b.header("Authorization", "Bearer " + key);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -141,7 +145,7 @@ class ServerTest {
         assertEquals("temperature", error(post("/v1/chat/completions", CHAT.replace("\"temperature\":0", "\"temperature\":\"hot\"") + "}"), 400).get("param").asText());
         assertEquals("max_tokens", error(post("/v1/chat/completions", CHAT.replace("\"max_tokens\":6", "\"max_tokens\":-1") + "}"), 400).get("param").asText());
         assertEquals("n", error(post("/v1/chat/completions", CHAT + ",\"n\":3}"), 400).get("param").asText());
-        assertEquals("logprobs", error(post("/v1/chat/completions", CHAT + ",\"logprobs\":true}"), 400).get("param").asText());
+        assertEquals("logprobs", error(post("/v1/chat/completions", CHAT + ",\"logprobs\":\"yes\"}"), 400).get("param").asText());
         assertEquals("messages[0].role", error(post("/v1/chat/completions", "{\"messages\":[{\"content\":\"x\"}]}"), 400).get("param").asText());
         assertTrue(error(post("/v1/chat/completions", "{\"messages\":"), 400).get("message").asText().contains("malformed JSON"));
         assertTrue(error(post("/v1/chat/completions", ""), 400).get("message").asText().contains("empty"));
