@@ -3,6 +3,7 @@ package phd4j;
 import java.nio.file.Path;
 import java.util.Optional;
 import phd4j.chat.ChatTemplate;
+import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
 import phd4j.model.LlamaConfig;
 import phd4j.model.LlamaWeights;
@@ -43,9 +44,13 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Maps and validates a GGUF model.
+     * Maps and validates a GGUF model: its structure, tensors, hyperparameters and whole
+     * vocabulary, so that a model that loads can be run and its output decoded.
      *
-     * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
+     * @throws GgufException naming the file and the key, tensor or offset, for a file that is
+     *     unreadable (a missing file, no permission, not a regular file, an I/O error), malformed,
+     *     or not a supported model; nothing else for a bad file
+     * @throws IllegalArgumentException for {@code threads} < 1
      */
     public static Model load(Path path, int threads) {
         return load(path, threads, null);
@@ -55,7 +60,7 @@ public final class Model implements AutoCloseable {
      * Maps and validates a GGUF model, imposing PHD settings on it ({@code phd} not null) instead
      * of those in the file's {@code phd.*} keys: for experiments and benchmarks on any model.
      *
-     * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
+     * @throws GgufException as {@link #load(Path, int)}
      */
     public static Model load(Path path, int threads, PhdConfig phd) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, is " + threads);
@@ -64,9 +69,11 @@ public final class Model implements AutoCloseable {
             LlamaConfig config = LlamaConfig.from(file, LlamaWeights.vocabSize(file));
             LlamaWeights weights = LlamaWeights.from(file, config);
             Tokenizer tokenizer = Tokenizer.fromGguf(file);
-            if (tokenizer.vocabSize() > config.vocabSize()) {
-                throw new phd4j.gguf.GgufException(path + ": tokenizer.ggml.tokens: " + tokenizer.vocabSize()
-                        + " tokens but the embedding table has " + config.vocabSize() + " rows");
+            // one token per embedding (and output) row: an extra token has no embedding, an extra row
+            // can be sampled and has no piece to print
+            if (tokenizer.vocabSize() != config.vocabSize()) {
+                throw new GgufException(path + ": tokenizer.ggml.tokens: " + tokenizer.vocabSize()
+                        + " tokens, expected " + config.vocabSize() + " (one per row of token_embd.weight and the output)");
             }
             PhdConfig fromFile = PhdConfig.fromGguf(file);
             return new Model(file, config, weights, tokenizer, new WorkerPool(threads),
