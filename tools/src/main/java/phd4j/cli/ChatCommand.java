@@ -54,6 +54,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter err = common.spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();
         try (Model model = Model.load(common.model(), common.threads, phdOptions.config())) {
+            Activity.set("chatting with " + model.file().path());
             PhdOptions.announce(model, err);
             ChatTemplate template = templateOptions.template(model, err);
             int ctx = contextOption.resolve(model);
