@@ -26,7 +26,7 @@ final class RunCommand implements Callable<Integer> {
     Path promptFile;
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
-            description = "tokens to generate; -1: until end of text (default: ${DEFAULT-VALUE})")
+            description = "tokens to generate; -1: until end of text, going on past the context in constant memory; 0: until the context is full (default: ${DEFAULT-VALUE})")
     int nPredict;
 
     @Mixin ContextOption contextOption;
@@ -59,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
             if (tokens.length > ctx) {
                 throw new Main.UserException("the prompt is " + tokens.length + " tokens, longer than the context of " + ctx + " (-c)");
             }
-            GenerationParams params = new GenerationParams(Math.max(nPredict, 0), sampler,
+            GenerationParams params = new GenerationParams(nPredict, sampler,
                     java.util.List.of(), java.util.List.of(), samplerOptions.ignoreEos);
             GenerationResult r;
             try (Session session = model.newSession(ctx, keep)) {
@@ -77,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
             }
             out.println();
             out.flush();
-            if (r.promptTokens() + r.tokens().length > ctx) {
+            if (r.promptTokens() + r.generatedTokens() > ctx) {
                 err.println("note: more tokens than the context of " + ctx + ": the oldest (but the first " + keep + ") were dropped from the KV cache");
             }
             // with the timings, after the text: printed before, it lands in the middle of it on a terminal
