@@ -31,6 +31,23 @@ class OneLineMessageTest {
         assertTrue(quoted.length() < 100 && quoted.endsWith("(5000 chars)"), quoted);
     }
 
+    /** Found by the fuzzer (seed 17, case 2392): block_count 2^31-1 sized per-layer arrays and ended in OutOfMemoryError. */
+    @Test
+    void aLayerCountBeyondTheTensorsIsRefused() {
+        Path base = dir.resolve("base.gguf"), edited = dir.resolve("layers.gguf");
+        phd4j.synth.SyntheticModel.write(base, new phd4j.synth.SyntheticModel.Options(phd4j.synth.Arch.LLAMA,
+                phd4j.synth.ModelShape.parse("4,1,1,1,8,259"), phd4j.simd.GgmlType.F32, 1, 32, null, null), phd4j.convert.Progress.NONE);
+        try (GgufFile in = GgufFile.open(base)) {
+            Map<String, GgufValue> m = new java.util.LinkedHashMap<>(in.metadata());
+            m.put("llama.block_count", GgufValue.ofUInt32(Integer.MAX_VALUE));
+            List<GgufWriter.TensorData> tensors = new java.util.ArrayList<>();
+            for (GgufTensorInfo t : in.tensors()) tensors.add(new GgufWriter.TensorData(t.name(), t.type(), t.dims(), in.tensorData(t)));
+            GgufWriter.write(edited, m, tensors);
+        }
+        GgufException e = assertThrows(GgufException.class, () -> Model.load(edited, 1).close());
+        assertTrue(e.getMessage().contains("llama.block_count: 2147483647 layers, but the file has only"), e.getMessage());
+    }
+
     @Test
     void aValueWithLineBreaksStaysOnOneLine() {
         Path f = dir.resolve("arch.gguf");
