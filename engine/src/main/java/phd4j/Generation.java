@@ -1,8 +1,6 @@
 package phd4j;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.function.Consumer;
 import phd4j.sample.Sampler;
 import phd4j.tokenizer.StreamDecoder;
@@ -28,8 +26,10 @@ public final class Generation {
     private final Sampler sampler;
     private final StreamDecoder decoder;
     private final StopStringFilter stops;
-    private final List<Integer> out = new ArrayList<>();
-    private final StringBuilder text = new StringBuilder();
+    private final long maxTokens; // resolved from params: Long.MAX_VALUE when unbounded
+    private int[] out = new int[16]; // the kept tokens, when params.keepOutput()
+    private final StringBuilder text = new StringBuilder(); // stays empty unless params.keepOutput()
+    private long generated;
     private int evaluated;        // prompt tokens evaluated so far
     private int pending = -1;     // the sampled token to evaluate next, once the prompt is done
     private int decoded;
@@ -49,6 +49,11 @@ public final class Generation {
         for (int t : prompt) sampler.accept(t);
         this.decoder = tok.streamDecoder();
         this.stops = new StopStringFilter(params.stopStrings());
+        this.maxTokens = switch (params.maxTokens()) {
+            case GenerationParams.UNBOUNDED -> Long.MAX_VALUE;
+            case GenerationParams.UNTIL_CONTEXT_FULL -> Math.max(1, session.contextLength() - session.position() - prompt.length);
+            default -> params.maxTokens();
+        };
     }
 
     public Session session() {
@@ -136,22 +141,31 @@ public final class Generation {
         if (!params.ignoreEos() && tok.isEndOfGeneration(token)) { finish(GenerationResult.StopReason.END_OF_GENERATION); return; }
         if (params.stopTokens().contains(token)) { finish(GenerationResult.StopReason.STOP_TOKEN); return; }
         listener.onSampled(token, logits, offset, vocab);
-        out.add(token);
+        keep(token);
         String piece = stops.push(decoder.push(token));
-        text.append(piece);
+        if (params.keepOutput()) text.append(piece);
         if (stops.stopped()) { listener.onToken(token, piece); finish(GenerationResult.StopReason.STOP_STRING); return; }
         if (!listener.onToken(token, piece)) { finish(GenerationResult.StopReason.LISTENER); return; }
-        if (params.maxTokens() > 0 && out.size() >= params.maxTokens()) { finish(GenerationResult.StopReason.MAX_TOKENS); return; }
+        if (generated >= maxTokens) { finish(GenerationResult.StopReason.MAX_TOKENS); return; }
         pending = token;
+    }
+
+    private void keep(int token) {
+        if (params.keepOutput()) {
+            if (generated == out.length) out = Arrays.copyOf(out, Math.toIntExact(Math.min(2L * out.length, Integer.MAX_VALUE - 8)));
+            out[(int) generated] = token;
+        }
+        generated++;
     }
 
     private void finish(GenerationResult.StopReason reason) {
         if (reason != GenerationResult.StopReason.STOP_STRING) {
             String tail = stops.finish(decoder.finish());
-            text.append(tail);
+            if (params.keepOutput()) text.append(tail);
             if (!tail.isEmpty()) listener.onToken(-1, tail);
         }
-        GenerationResult r = new GenerationResult(out.stream().mapToInt(Integer::intValue).toArray(), text.toString(), reason,
+        int[] tokens = params.keepOutput() ? Arrays.copyOf(out, (int) generated) : new int[0];
+        GenerationResult r = new GenerationResult(tokens, text.toString(), generated, reason,
                 prompt.length, promptNanos, decoded, decodeNanos);
         onFinish.accept(r);
         result = r;

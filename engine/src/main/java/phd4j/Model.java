@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Optional;
 import phd4j.chat.ChatTemplate;
+import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
 import phd4j.model.LlamaConfig;
 import phd4j.model.LlamaWeights;
@@ -59,9 +60,12 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Maps and validates a GGUF model.
+     * Maps and validates a GGUF model: its structure, tensors, hyperparameters and whole
+     * vocabulary, so that a model that loads can be run and its output decoded.
      *
-     * @throws phd4j.gguf.GgufException if the file is unreadable, malformed or not a supported model
+     * @throws GgufException naming the file and the key, tensor or offset, for a file that is
+     *     unreadable (a missing file, no permission, not a regular file, an I/O error), malformed,
+     *     or not a supported model; nothing else for a bad file
      */
     public static Model load(Path path, LoadOptions options) {
         GgufFile file = GgufFile.open(path);
@@ -71,9 +75,11 @@ public final class Model implements AutoCloseable {
             LlamaConfig config = LlamaConfig.from(file, LlamaWeights.vocabSize(file));
             LlamaWeights weights = LlamaWeights.from(file, config);
             Tokenizer tokenizer = Tokenizer.fromGguf(file);
-            if (tokenizer.vocabSize() > config.vocabSize()) {
-                throw new phd4j.gguf.GgufException(path + ": tokenizer.ggml.tokens: " + tokenizer.vocabSize()
-                        + " tokens but the embedding table has " + config.vocabSize() + " rows");
+            // one token per embedding (and output) row: an extra token has no embedding, an extra row
+            // can be sampled and has no piece to print
+            if (tokenizer.vocabSize() != config.vocabSize()) {
+                throw new GgufException(path + ": tokenizer.ggml.tokens: " + tokenizer.vocabSize()
+                        + " tokens, expected " + config.vocabSize() + " (one per row of token_embd.weight and the output)");
             }
             PhdConfig fromFile = PhdConfig.fromGguf(file);
             pool = new WorkerPool(options.threads());

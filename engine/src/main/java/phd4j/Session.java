@@ -186,8 +186,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Evaluates the prompt tokens, then samples up to params.maxTokens() new tokens, calling the
-     * listener as each is made. Throws IllegalArgumentException before any work if the prompt
+     * Evaluates the prompt tokens, then samples new tokens as {@link GenerationParams} says, calling
+     * the listener as each is made (keeping them in the result only if {@link GenerationParams#keepOutput}). Throws IllegalArgumentException before any work if the prompt
      * does not fit in the remaining context.
      */
     public GenerationResult generate(int[] prompt, GenerationParams params, TokenListener listener) {
@@ -250,8 +250,9 @@ public final class Session implements AutoCloseable {
         if (input.length > contextLength()) {
             throw new IllegalArgumentException("the conversation needs " + input.length + " new tokens, more than the context of " + contextLength());
         }
-        // the reply's tokens that went through the model: all but a last one sampled and returned at a stop
-        return continueWith(input, params, listener, r -> chatText = rendered + tok.decode(Arrays.copyOf(r.tokens(), r.decodedTokens())));
+        // the reply's tokens that went through the model: all but a last one sampled and returned at a stop;
+        // kept whatever params say, since the session's transcript is made of them
+        return continueWith(input, params.withKeepOutput(true), listener, r -> chatText = rendered + tok.decode(Arrays.copyOf(r.tokens(), r.decodedTokens())));
     }
 
     private String tokenText(int token) {

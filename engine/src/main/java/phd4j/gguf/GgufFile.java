@@ -49,6 +49,8 @@ public final class GgufFile implements AutoCloseable {
     /** Maps and validates {@code path}; any problem, from a missing file to a bad tensor offset, is a {@link GgufException}. */
     public static GgufFile open(Path path) {
         if (Files.isDirectory(path)) throw new GgufException(path + ": is a folder, not a GGUF file");
+        // checked on the attributes: opening a FIFO without a writer blocks forever
+        if (Files.exists(path) && !Files.isRegularFile(path)) throw new GgufException(path + ": not a regular file (a FIFO, socket or device), not a GGUF file");
         Arena arena = Arena.ofShared();
         try {
             MemorySegment mapping;

@@ -103,7 +103,7 @@ final class GgufParser {
         String field = "metadata key #" + index;
         long keyStart = pos;
         String key = string(field, "key", -1);
-        field = field + " ('" + key + "')";
+        field = field + " ('" + GgufException.quote(key) + "')";
         if (metadata.containsKey(key)) throw fail(field, keyStart, "duplicate key");
         GgufValueType type = valueType(field, "value type");
         metadata.put(key, new GgufValue(type, value(type, field, 0)));

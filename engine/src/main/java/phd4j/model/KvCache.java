@@ -19,6 +19,15 @@ public final class KvCache {
         this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.layers(), phd.window(), c.kvDim()) : null;
     }
 
+    /**
+     * The bytes a cache of this capacity will hold ({@link #bytes()}), known before allocating it:
+     * callers check it against the memory there is rather than fail inside the allocation.
+     */
+    public static long bytesFor(LlamaConfig c, PhdConfig phd, int capacity) {
+        long perEntry = 2L * c.layers() * c.kvDim() * Float.BYTES; // K and V of every layer
+        return perEntry * ((long) capacity + (phd.keepsHiddenTokens() ? phd.window() : 0));
+    }
+
     public OriginalKvRing ring() {
         return ring;
     }

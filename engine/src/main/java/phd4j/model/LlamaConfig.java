@@ -67,6 +67,12 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
         String p = arch + ".";
         int dim = positive(f, p + "embedding_length", f.getInt(p + "embedding_length"));
         int layers = positive(f, p + "block_count", f.getInt(p + "block_count"));
+        // each layer has several tensors: a count beyond the file's tensors is refused here, before
+        // per-layer arrays are sized by it (found by FuzzTest: OutOfMemoryError for block_count 2^31-1)
+        if (layers > f.tensors().size()) {
+            throw new GgufException(f.path() + ": " + p + "block_count: " + layers + " layers, but the file has only "
+                    + f.tensors().size() + " tensors");
+        }
         int heads = positive(f, p + "attention.head_count", f.getInt(p + "attention.head_count"));
         int kvHeads = positive(f, p + "attention.head_count_kv", f.getInt(p + "attention.head_count_kv", heads));
         if (heads % kvHeads != 0) {

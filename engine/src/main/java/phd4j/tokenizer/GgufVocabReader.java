@@ -24,6 +24,7 @@ final class GgufVocabReader {
         spec.addEos = bool(file, PREFIX + "add_eos_token");
         spec.addSpacePrefix = bool(file, PREFIX + "add_space_prefix");
         requireLengths(file, spec);
+        VocabChecks.requireByteTexts(file, spec);
         return spec;
     }
 

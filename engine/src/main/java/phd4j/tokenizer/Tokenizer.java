@@ -14,15 +14,20 @@ public interface Tokenizer {
      * SentencePiece, "gpt2" byte-level BPE (with the pre-tokenizer {@code tokenizer.ggml.pre} names).
      *
      * @throws GgufException naming the file and the key, for another model type, an unsupported
-     *     pre-tokenizer or inconsistent tokenizer metadata
+     *     pre-tokenizer or inconsistent tokenizer metadata: per-token arrays of different lengths,
+     *     a byte token not spelled "&lt;0xNN&gt;", a SentencePiece vocabulary without its byte
+     *     tokens, a BOS or EOS that is added to prompts but missing or out of range
      */
     static Tokenizer fromGguf(GgufFile file) {
         VocabSpec spec = GgufVocabReader.read(file);
+        BaseTokenizer tokenizer;
         try {
-            return Tokenizers.of(spec);
+            tokenizer = Tokenizers.of(spec);
         } catch (IllegalArgumentException e) {
             throw new GgufException(file.path() + ": " + e.getMessage());
         }
+        VocabChecks.requireUsable(file, spec, tokenizer);
+        return tokenizer;
     }
 
     int vocabSize();

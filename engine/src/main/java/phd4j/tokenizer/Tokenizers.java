@@ -4,7 +4,7 @@ package phd4j.tokenizer;
 final class Tokenizers {
     private Tokenizers() {}
 
-    static Tokenizer of(VocabSpec spec) {
+    static BaseTokenizer of(VocabSpec spec) {
         if (spec.model == null) throw new IllegalArgumentException("tokenizer.ggml.model: missing");
         return switch (spec.model) {
             case "llama" -> new SentencePieceTokenizer(spec);

@@ -102,6 +102,7 @@ final class BenchCommand implements Callable<Integer> {
             for (PhdConfig phd : configs) {
                 try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
                     repacked = model.repackedBytes();
+                    Activity.set("benchmarking " + model.file().path());
                     long perToken = streamedBytesPerToken(model);
                     if (nPrompt > 0) rows.add(measure(model, phd, "pp" + nPrompt, nPrompt, 0, perToken, null, err));
                     if (nGen > 0) rows.add(measure(model, phd, "tg" + nGen, 0, nGen, perToken, bandwidth, err));

@@ -37,7 +37,7 @@ final class ChatCommand implements Callable<Integer> {
     String system;
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
-            description = "most tokens a reply may have; -1: until the end of the turn (default: ${DEFAULT-VALUE})")
+            description = "most tokens a reply may have; -1: until the end of the turn; 0: until the context is full (default: ${DEFAULT-VALUE})")
     int nPredict;
 
     @Mixin ContextOption contextOption;
@@ -48,12 +48,13 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (nPredict < -1) throw common.bad("-n must be -1 or >= 0, got " + nPredict);
-        GenerationParams params = new GenerationParams(Math.max(nPredict, 0), samplerOptions.params(common),
+        GenerationParams params = new GenerationParams(nPredict, samplerOptions.params(common),
                 List.of(), List.of(), samplerOptions.ignoreEos);
         PrintWriter out = common.spec.commandLine().getOut();
         PrintWriter err = common.spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();
         try (Model model = Model.load(common.model(), common.loadOptions(phdOptions.config()))) {
+            Activity.set("chatting with " + model.file().path());
             PhdOptions.announce(model, err);
             ChatTemplate template = templateOptions.template(model, err);
             int ctx = contextOption.resolve(model);

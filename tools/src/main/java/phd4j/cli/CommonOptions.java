@@ -17,10 +17,10 @@ final class CommonOptions {
 
     /** The model to use: -m, else the default model shipped in the project's models folder. */
     Path model() {
-        if (modelOption != null) return modelOption;
-        Path fallback = defaultModel();
-        if (!java.nio.file.Files.isRegularFile(fallback)) throw bad("-m FILE is required (no default model at " + fallback + ")");
-        return fallback;
+        Path model = modelOption != null ? modelOption : defaultModel();
+        if (modelOption == null && !java.nio.file.Files.isRegularFile(model)) throw bad("-m FILE is required (no default model at " + model + ")");
+        Activity.set("loading " + model);
+        return model;
     }
 
     /** models/default.gguf under the project folder the launcher names (phd4j.home), else under the working folder. */

@@ -1,6 +1,7 @@
 package phd4j.cli;
 
 import phd4j.Model;
+import phd4j.model.KvCache;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -23,8 +24,18 @@ final class ContextOption {
         context = n;
     }
 
-    /** -c, else the model's trained context capped at {@link #DEFAULT_CAP}. */
+    /**
+     * -c, else the model's trained context capped at {@link #DEFAULT_CAP}; refused in one line if
+     * a session's KV cache for it would not fit in the memory there is.
+     */
     int resolve(Model model) {
+        int ctx = length(model);
+        MemoryCheck.requireOffHeap(KvCache.bytesFor(model.config(), model.phd(), ctx), "the KV cache for a context of " + ctx + " (-c)");
+        return ctx;
+    }
+
+    /** -c, else the model's trained context capped at {@link #DEFAULT_CAP}, for commands that allocate no cache. */
+    int length(Model model) {
         return context > 0 ? context : Math.min(model.config().trainedContext(), DEFAULT_CAP);
     }
 }

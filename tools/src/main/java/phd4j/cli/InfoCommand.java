@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import phd4j.Model;
-import phd4j.Session;
 import phd4j.gguf.GgufArray;
 import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufTensorInfo;
 import phd4j.gguf.GgufValue;
 import phd4j.json.JsonText;
+import phd4j.model.KvCache;
 import phd4j.model.LlamaConfig;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
@@ -32,6 +32,7 @@ final class InfoCommand implements Callable<Integer> {
         PrintWriter out = common.spec.commandLine().getOut();
         phd4j.phd.PhdConfig override = phdOptions.config();
         try (Model model = Model.load(common.model(), common.loadOptions(override).withThreads(1).withRepack(false))) {
+            Activity.set("describing " + model.file().path());
             PhdOptions.announce(model, common.spec.commandLine().getErr());
             GgufFile f = model.file();
             out.printf("file: %s (GGUF v%d, %s)%n", f.path(), f.version(), bytes(f.fileSize()));
@@ -61,15 +62,13 @@ final class InfoCommand implements Callable<Integer> {
             PhdConfig phd = model.phd();
             out.printf("phd: %s (K=%d, variant %s, window %d, chunk %d)%s%n", phd.name(), phd.k(), phd.variant().key,
                     phd.window(), phd.chunk(), model.phdOverridden() ? ", imposed by --phd-*" : "");
-            int ctx = contextOption.resolve(model);
+            int ctx = contextOption.length(model); // a size to report, not to allocate: any -c is fine
             long perToken = 2L * c.layers() * c.kvDim() * Float.BYTES;
-            try (Session s = model.newSession(ctx)) {
-                out.printf("kv cache (f32): %s per original token; %s for a context of %d", bytes(perToken), bytes(s.kvCacheBytes()), ctx);
-                out.printf(phd.keepsHiddenTokens() ? " (incl. %d hidden-token entries per layer)%n" : "%n", phd.window());
-                if (phd.k() > 1) {
-                    out.printf("naive %d-fold repetition would need: %s per token, %s for the same context%n",
-                            phd.k(), bytes(perToken * phd.k()), bytes(perToken * phd.k() * ctx));
-                }
+            out.printf("kv cache (f32): %s per original token; %s for a context of %d", bytes(perToken), bytes(KvCache.bytesFor(c, phd, ctx)), ctx);
+            out.printf(phd.keepsHiddenTokens() ? " (incl. %d hidden-token entries per layer)%n" : "%n", phd.window());
+            if (phd.k() > 1) {
+                out.printf("naive %d-fold repetition would need: %s per token, %s for the same context%n",
+                        phd.k(), bytes(perToken * phd.k()), bytes(perToken * phd.k() * ctx));
             }
         }
         out.flush();

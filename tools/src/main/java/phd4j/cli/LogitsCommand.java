@@ -62,6 +62,7 @@ final class LogitsCommand implements Callable<Integer> {
         phd4j.phd.PhdConfig phd = phdOptions.config();
         PrintWriter out = common.spec.commandLine().getOut();
         try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
+            Activity.set("computing logits with " + model.file().path());
             PhdOptions.announce(model, common.spec.commandLine().getErr());
             int vocab = model.config().vocabSize();
             for (Prompt p : prompts) {

@@ -42,6 +42,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler((e, line, parsed) -> runError(e, line));
+        cl.setExecutionStrategy(Main::runCatchingErrors);
         // logits takes -p and --ids repeatedly, in order: each occurrence calls its setter.
         cl.getSubcommands().get("logits").setOverwrittenOptionsAllowed(true);
         return cl;
@@ -51,6 +52,36 @@ public final class Main implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
                 "missing command (" + String.join(", ", spec.subcommands().keySet()) + ")");
+    }
+
+    /**
+     * picocli hands exceptions to {@link #runError} but lets Errors through: running out of heap or
+     * off-heap memory would end in a JVM trace. Caught here once for every command, as one line.
+     */
+    private static int runCatchingErrors(CommandLine.ParseResult parsed) {
+        Activity.clear();
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            CommandLine line = parsed.asCommandLineList().getLast();
+            return failure(e, line);
+        }
+    }
+
+    /** The one line (the trace with --verbose) for an Error or an unexpected exception: what, and while doing what. */
+    static int failure(Throwable e, CommandLine line) {
+        PrintWriter err = line.getErr();
+        if (VerboseOption.verbose) {
+            e.printStackTrace(err);
+        } else {
+            String name = line.getCommandSpec().qualifiedName();
+            String what = e instanceof OutOfMemoryError ? "out of memory (" + e.getMessage() + ")"
+                    : "unexpected " + e.getClass().getName() + (e.getMessage() != null ? ": " + e.getMessage().lines().findFirst().orElse("") : "");
+            String hint = e instanceof OutOfMemoryError ? "; a smaller -c or a larger -Xmx in PHD_JAVA_OPTS may help" : "; a bug in phd4j";
+            err.println(name + ": " + what + Activity.suffix() + hint + " (--verbose prints the trace)");
+        }
+        err.flush();
+        return RUN_ERROR;
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
@@ -63,7 +94,8 @@ public final class Main implements Runnable {
 
     /**
      * User mistakes discovered while running (a malformed model file, a prompt longer than the
-     * context, an unreadable prompt file) are one line; anything else is a bug and keeps its trace.
+     * context, an unreadable prompt file) are one line; anything else is a bug, also one line,
+     * naming the step it happened in, with its trace under --verbose.
      */
     private static int runError(Exception e, CommandLine line) {
         PrintWriter err = line.getErr();
@@ -71,11 +103,9 @@ public final class Main implements Runnable {
         boolean userError = e instanceof UserException || e instanceof phd4j.gguf.GgufException
                 || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
                 || e instanceof IllegalArgumentException || e instanceof phd4j.chat.ChatTemplateException;
-        if (userError && !VerboseOption.verbose) {
-            err.println(name + ": " + message(e));
-        } else {
-            e.printStackTrace(err);
-        }
+        if (!userError) return failure(e, line);
+        if (VerboseOption.verbose) e.printStackTrace(err);
+        else err.println(name + ": " + message(e));
         err.flush();
         return RUN_ERROR;
     }

@@ -1,8 +1,6 @@
 package phd4j.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import phd4j.Model;
@@ -31,14 +29,15 @@ final class PerplexityCommand implements Callable<Integer> {
     int context;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         if (context < 0 || (context > 0 && context < 4)) throw common.bad("-c must be >= 4 (or 0: the model's), got " + context);
         phd4j.phd.PhdConfig phd = phdOptions.config();
         PrintWriter out = common.spec.commandLine().getOut();
         PrintWriter err = common.spec.commandLine().getErr();
-        String text = TextFiles.decode(file, Files.readAllBytes(file));
+        String text = TextFiles.read(file);
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
         try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
+            Activity.set("evaluating perplexity with " + model.file().path());
             PhdOptions.announce(model, err);
             int ctx = context > 0 ? context : model.config().trainedContext();
             long t0 = System.nanoTime();

@@ -1,9 +1,6 @@
 package phd4j.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import phd4j.GenerationParams;
@@ -29,7 +26,7 @@ final class RunCommand implements Callable<Integer> {
     Path promptFile;
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
-            description = "tokens to generate; -1: until end of text (default: ${DEFAULT-VALUE})")
+            description = "tokens to generate; -1: until end of text, going on past the context in constant memory; 0: until the context is full (default: ${DEFAULT-VALUE})")
     int nPredict;
 
     @Mixin ContextOption contextOption;
@@ -42,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
     boolean noDisplayPrompt;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         String text = promptText();
         if (nPredict < -1) throw common.bad("-n must be -1 or >= 0, got " + nPredict);
         phd4j.phd.PhdConfig phd = phdOptions.config();
@@ -52,6 +49,7 @@ final class RunCommand implements Callable<Integer> {
 
         long t0 = System.nanoTime();
         try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
+            Activity.set("preparing the prompt for " + model.file().path());
             long loadNanos = System.nanoTime() - t0;
             PhdOptions.announce(model, err);
             int ctx = contextOption.resolve(model);
@@ -61,14 +59,16 @@ final class RunCommand implements Callable<Integer> {
             if (tokens.length > ctx) {
                 throw new Main.UserException("the prompt is " + tokens.length + " tokens, longer than the context of " + ctx + " (-c)");
             }
-            GenerationParams params = new GenerationParams(Math.max(nPredict, 0), sampler,
+            GenerationParams params = new GenerationParams(nPredict, sampler,
                     java.util.List.of(), java.util.List.of(), samplerOptions.ignoreEos);
             GenerationResult r;
-            if (!noDisplayPrompt) {
-                out.print(text);
-                out.flush();
-            }
             try (Session session = model.newSession(ctx, keep)) {
+                // only now: every refusal (context, --keep, memory) comes before anything on stdout
+                if (!noDisplayPrompt) {
+                    out.print(text);
+                    out.flush();
+                }
+                Activity.set("generating with " + model.file().path());
                 r = session.generate(tokens, params, (token, piece) -> {
                     out.print(piece);
                     out.flush();
@@ -77,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
             }
             out.println();
             out.flush();
-            if (r.promptTokens() + r.tokens().length > ctx) {
+            if (r.promptTokens() + r.generatedTokens() > ctx) {
                 err.println("note: more tokens than the context of " + ctx + ": the oldest (but the first " + keep + ") were dropped from the KV cache");
             }
             // with the timings, after the text: printed before, it lands in the middle of it on a terminal
@@ -90,15 +90,9 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String promptText() throws IOException {
+    private String promptText() {
         if (prompt != null && promptFile != null) throw common.bad("give either -p or -f, not both");
-        if (promptFile != null) {
-            try {
-                return Files.readString(promptFile, StandardCharsets.UTF_8);
-            } catch (java.nio.charset.MalformedInputException e) {
-                throw new Main.UserException(promptFile + ": not valid UTF-8 text");
-            }
-        }
+        if (promptFile != null) return TextFiles.read(promptFile);
         if (prompt == null) throw common.bad("a prompt is required (-p PROMPT or -f PROMPT_FILE)");
         return prompt;
     }

@@ -66,6 +66,7 @@ final class SweepCommand implements Callable<Integer> {
             for (int k : ks) {
                 PhdConfig phd = new PhdConfig(k, v, v == PhdConfig.Variant.PHD ? 0 : window, v == PhdConfig.Variant.CSWA ? chunk : 0);
                 try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
+                    Activity.set("benchmarking " + model.file().path());
                     double[] tg = BenchCommand.timeRuns(model, 0, nGen, Session.DEFAULT_PROMPT_BATCH, repetitions, 0, null, err).seconds();
                     points.add(point(v, k, "decode ms/token", tg, nGen));
                     if (nPrompt > 0) {

@@ -36,6 +36,7 @@ final class TemplateCommand implements Callable<Integer> {
         Map<String, Object> vars = variables(messagesFile);
         PrintWriter out = common.spec.commandLine().getOut();
         try (Model model = Model.load(common.model(), 1)) {
+            Activity.set("rendering the chat template of " + model.file().path());
             ChatTemplate t = templateOptions.template(model, common.spec.commandLine().getErr());
             Tokenizer tok = model.tokenizer();
             vars.putIfAbsent("add_generation_prompt", !noGenerationPrompt);

@@ -2,8 +2,6 @@ package phd4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import phd4j.gguf.GgufFile;
@@ -47,22 +45,15 @@ final class TokenizeCommand implements Callable<Integer> {
         try (GgufFile file = GgufFile.open(model)) {
             Tokenizer tokenizer = Tokenizer.fromGguf(file);
             if (cases != null) {
-                for (String text : VocabTestCases.split(read(cases))) out.println(join(tokenizer.encode(text, false, parseSpecial)));
+                for (String text : VocabTestCases.split(TextFiles.read(cases))) out.println(join(tokenizer.encode(text, false, parseSpecial)));
             } else {
-                String text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+                // strict, as run -f: invalid bytes would be tokenized as U+FFFD without a word
+                String text = TextFiles.decode(System.in.readAllBytes()).orElseThrow(() -> new Main.UserException("stdin: not UTF-8 text"));
                 out.println(join(tokenizer.encode(text, !noBos, parseSpecial)));
             }
         }
         out.flush();
         return 0;
-    }
-
-    private static String read(Path p) throws IOException {
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new Main.UserException(p + ": not valid UTF-8 text");
-        }
     }
 
     /** Each id preceded by a space, exactly as llama.cpp's test-tokenizer-0 writes its .out files. */

@@ -113,6 +113,17 @@ class CliTest {
         assertTrue(r.err().contains("generation:    59 tokens"), r.err());
     }
 
+    /** -n 0 fills the context and stops: the prompt's tokens plus those generated make -c (the last one sampled, not evaluated). */
+    @Test
+    void runWithZeroStopsWhenTheContextIsFull() {
+        Result r = phd("run", "-m", stories(), "-p", "Once upon a time", "--temp", "0", "-c", "16", "-n", "0", "--ignore-eos");
+        assertEquals(0, r.status(), r.err());
+        java.util.regex.Matcher prompt = java.util.regex.Pattern.compile("prompt: +(\\d+) tokens").matcher(r.err());
+        assertTrue(prompt.find(), r.err());
+        assertTrue(r.err().contains("generation: " + String.format("%5d", 16 - Integer.parseInt(prompt.group(1)) - 1) + " tokens"), r.err());
+        assertFalse(r.err().contains("more tokens than the context"), r.err());
+    }
+
     @Test
     void phdOverrideIsAnnouncedAndValidated() {
         Result r = phd("run", "-m", stories(), "-p", "Once", "--temp", "0", "-n", "4", "--phd-k", "3",
