@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -31,10 +32,11 @@ import jdk.incubator.vector.VectorSpecies;
  * How a group's block is laid out and multiplied is the subclass's: {@link InterleavedQ4} for
  * 4-bit codes, {@link InterleavedQ6K} for 6-bit ones.
  *
- * <p>Which loop a call runs: {@link #multiply} takes each group in turn and the activation rows
- * four at a time ({@code group4}: one decode of each code vector for four rows, Q4 only), the
- * rest one at a time ({@code group1}). Rows of a group past the matrix's last row are zero and
- * never stored.
+ * <p>Which loop a call runs: {@link #multiply} takes each group in turn and, for it, each
+ * activation row ({@code group1}): one loop per layout, whatever the row count. A four-row tile
+ * that decodes each code vector once for four rows lost here: over C2's node budget part of it
+ * ran boxed (2.5 GFLOP/s for Q4_0; four one-row passes over the group, whose 40 KB stay in L2,
+ * give 95). Rows of a group past the matrix's last row are zero and never stored.
  */
 public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
     /** Shorts with as many bits as a float vector: G = 2L lanes, one weight row each. */
@@ -187,8 +189,8 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
 
     /**
      * out[r * outStride + o] = dot(weight row o, activation row r) for the rows o of groups
-     * [g0, g1) and activation rows r in [0, nRows) of {@code x}: each group in turn, the
-     * activation rows four at a time, then one at a time. Each layout has its own copy of this
+     * [g0, g1) and activation rows r in [0, nRows) of {@code x}: each group in turn, and for it
+     * each activation row. Each layout has its own copy of this
      * loop: a shared one is compiled once for both layouts, C2 inlines both sets of tile loops
      * into it, runs out of its node budget and leaves vector operations boxed.
      */
@@ -212,8 +214,32 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
         return FloatVector.fromMemorySegment(F, data, at + 4L * L * part, LE);
     }
 
+    /**
+     * The short lane of weight row r of a group: the first L rows in the even lanes, the others in
+     * the odd ones. A vector of G 16-bit sums then widens to the L floats of either half without a
+     * shape-changing conversion: read as ints (short lanes 2m and 2m + 1 are int m), the low halves
+     * are rows 0..L-1 ({@link #lowInts}) and the high halves rows L..G-1 ({@link #highInts}).
+     * The S2F conversion with a part index is slower and, in the four-row tiles, C2 failed to
+     * intrinsify it (measured: 50x slower).
+     */
+    static int lane(int r) {
+        return r < L ? 2 * r : 2 * (r - L) + 1;
+    }
+
+    /** Lanes 0..L-1 of the shorts' rows, sign-extended: the low 16 bits of each int. */
+    static IntVector lowInts(IntVector v) {
+        return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** Rows L..G-1: the high 16 bits of each int. */
+    static IntVector highInts(IntVector v) {
+        return v.lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** The float lanes of rows [part * L, part * L + L) of G 16-bit sums laid out by {@link #lane}. */
     static FloatVector toFloat(ShortVector v, int part) {
-        return (FloatVector) v.convertShape(VectorOperators.S2F, F, part);
+        IntVector ints = v.reinterpretAsInts();
+        return (FloatVector) (part == 0 ? lowInts(ints) : highInts(ints)).convert(VectorOperators.I2F, 0);
     }
 
     static void store(FloatVector lo, FloatVector hi, float[] out, int at, int valid) {

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorOperators;
  * per 32 columns. Per group, per 32-column block:
  * <pre>
  * offset   size  field
- *      0   16 G  nibbles: byte j * G + r holds code j of row r (low nibble) and code j + 16 (high), j = 0..15
+ *      0   16 G  nibbles: byte j * G + lane(r) holds code j of row r (low nibble) and code j + 16 (high), j = 0..15
  *   16 G    4 G  scale s of each row's block (f32)
  *   20 G    4 G  min m of each row's block (f32); absent for Q4_0, where m = 8 s
  * </pre>
@@ -39,7 +39,8 @@ final class InterleavedQ4 extends Interleaved {
 
     @Override
     void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
-        for (int j = 0; j < 16; j++) putByte(to, at + (long) j * G + r, (byte) (codes[j] | codes[j + 16] << 4));
+        int lane = lane(r);
+        for (int j = 0; j < 16; j++) putByte(to, at + (long) j * G + lane, (byte) (codes[j] | codes[j + 16] << 4));
         putFloat(to, at + NIBBLES + 4L * r, scales[0]);
         if (this.mins) putFloat(to, at + NIBBLES + 4L * G + 4L * r, mins[0]);
     }
@@ -69,9 +70,7 @@ final class InterleavedQ4 extends Interleaved {
     void multiply(Q8Activations x, int nRows, float[] out, int outStride, int g0, int g1) {
         for (int g = g0; g < g1; g++) {
             int valid = Math.min(G, rows - g * G);
-            int r = 0;
-            for (; r + 4 <= nRows; r += 4) group4(g, x, r, out, outStride, valid);
-            for (; r < nRows; r++) group1(g, x, r, out, outStride, valid);
+            for (int r = 0; r < nRows; r++) group1(g, x, r, out, outStride, valid);
         }
     }
 
@@ -92,46 +91,5 @@ final class InterleavedQ4 extends Interleaved {
             acc1 = accumulate(sum, 1, block, x, i, acc1);
         }
         store(acc0, acc1, out, r * outStride + g * G, valid);
-    }
-
-    /** Group g with activation rows r .. r + 3: each code vector decoded once for the four. */
-    private void group4(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
-        short[] q = x.q;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;
-        long block = (long) g * blocks * blockBytes;
-        for (int b = 0; b < blocks; b++, block += blockBytes) {
-            int xa = r * cols + b * BLOCK, xb = xa + cols, xc = xb + cols, xd = xc + cols;
-            ShortVector sa = ShortVector.zero(S), sb = sa, sc = sa, sd = sa;
-            for (int j = 0; j < 16; j++) {
-                ShortVector c = bytes(block + (long) j * G);
-                ShortVector lo = low(c), hi = high(c);
-                sa = sa.add(lo.mul(q[xa + j])).add(hi.mul(q[xa + 16 + j]));
-                sb = sb.add(lo.mul(q[xb + j])).add(hi.mul(q[xb + 16 + j]));
-                sc = sc.add(lo.mul(q[xc + j])).add(hi.mul(q[xc + 16 + j]));
-                sd = sd.add(lo.mul(q[xd + j])).add(hi.mul(q[xd + 16 + j]));
-            }
-            int i = r * blocks + b;
-            sa = sa.sub(x.eightSum[i]);
-            a0 = accumulate(sa, 0, block, x, i, a0);
-            a1 = accumulate(sa, 1, block, x, i, a1);
-            i += blocks;
-            sb = sb.sub(x.eightSum[i]);
-            b0 = accumulate(sb, 0, block, x, i, b0);
-            b1 = accumulate(sb, 1, block, x, i, b1);
-            i += blocks;
-            sc = sc.sub(x.eightSum[i]);
-            c0 = accumulate(sc, 0, block, x, i, c0);
-            c1 = accumulate(sc, 1, block, x, i, c1);
-            i += blocks;
-            sd = sd.sub(x.eightSum[i]);
-            d0 = accumulate(sd, 0, block, x, i, d0);
-            d1 = accumulate(sd, 1, block, x, i, d1);
-        }
-        int at = r * outStride + g * G;
-        store(a0, a1, out, at, valid);
-        store(b0, b1, out, at + outStride, valid);
-        store(c0, c1, out, at + 2 * outStride, valid);
-        store(d0, d1, out, at + 3 * outStride, valid);
     }
 }

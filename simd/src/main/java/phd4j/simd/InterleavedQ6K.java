@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorOperators;
  * a scale per 16 columns. Per group, per 32-column block (8 bits a weight; the file has 6.56):
  * <pre>
  * offset   size  field
- *      0   16 G  low nibbles: byte j * G + r holds the low 4 bits of code j of row r and of code j + 16 (high nibble), j = 0..15
- *   16 G    8 G  high bits: byte j * G + r holds the top 2 bits of codes j, j + 8, j + 16, j + 24 (bits 0-1, 2-3, 4-5, 6-7), j = 0..7
+ *      0   16 G  low nibbles: byte j * G + lane(r) holds the low 4 bits of code j of row r and of code j + 16 (high nibble), j = 0..15
+ *   16 G    8 G  high bits: byte j * G + lane(r) holds the top 2 bits of codes j, j + 8, j + 16, j + 24 (bits 0-1, 2-3, 4-5, 6-7), j = 0..7
  *   24 G    4 G  scale of columns 0..15 of each row's block (f32: d * the int8 sub-block scale)
  *   28 G    4 G  scale of columns 16..31
  * </pre>
@@ -63,40 +63,24 @@ final class InterleavedQ6K extends Interleaved {
      * acc[0 .. G) + the block's products: the sums of each scale's two quarters (sums[0 .. 4G)),
      * widened and added as ints, times the activation step dx, times the scales of the block at
      * byte {@code block}. The widening reads the shorts as ints (lanes 2m, 2m + 1 are one int m)
-     * and takes the low half of each for the first L rows and the high half for the others: that
-     * is why row r sits in short lane {@link #lane}(r) (a shape-changing S2F conversion costs C2
-     * far more of its node budget).
+     * and takes the low half of each for the first L rows and the high half for the others
+     * ({@link Interleaved#lane}).
      */
     private void accumulate(short[] sums, float dx, long block, float[] acc) {
         IntVector q0 = ShortVector.fromArray(S, sums, 0).reinterpretAsInts(), q1 = ShortVector.fromArray(S, sums, G).reinterpretAsInts();
         IntVector q2 = ShortVector.fromArray(S, sums, 2 * G).reinterpretAsInts(), q3 = ShortVector.fromArray(S, sums, 3 * G).reinterpretAsInts();
         long first = block + SCALES, second = first + 4L * G;
         FloatVector lo = FloatVector.fromArray(F, acc, 0), hi = FloatVector.fromArray(F, acc, L);
-        lo = toFloat(low(q0).add(low(q1)), dx).fma(floats(first, 0), lo);
-        lo = toFloat(low(q2).add(low(q3)), dx).fma(floats(second, 0), lo);
-        hi = toFloat(high(q0).add(high(q1)), dx).fma(floats(first, 1), hi);
-        hi = toFloat(high(q2).add(high(q3)), dx).fma(floats(second, 1), hi);
+        lo = toFloat(lowInts(q0).add(lowInts(q1)), dx).fma(floats(first, 0), lo);
+        lo = toFloat(lowInts(q2).add(lowInts(q3)), dx).fma(floats(second, 0), lo);
+        hi = toFloat(highInts(q0).add(highInts(q1)), dx).fma(floats(first, 1), hi);
+        hi = toFloat(highInts(q2).add(highInts(q3)), dx).fma(floats(second, 1), hi);
         lo.intoArray(acc, 0);
         hi.intoArray(acc, L);
     }
 
     private static FloatVector toFloat(IntVector v, float dx) {
         return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dx);
-    }
-
-    /** The sign-extended low 16 bits of each int. */
-    private static IntVector low(IntVector v) {
-        return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-    }
-
-    /** The sign-extended high 16 bits of each int. */
-    private static IntVector high(IntVector v) {
-        return v.lanewise(VectorOperators.ASHR, 16);
-    }
-
-    /** The short lane of weight row r of a group: the first half of the rows in the even lanes, the second in the odd ones. */
-    static int lane(int r) {
-        return r < L ? 2 * r : 2 * (r - L) + 1;
     }
 
     /** Per calling thread: a block's four quarter sums (4G shorts) and a row's accumulators (G floats). */
