@@ -45,3 +45,4 @@ row /dev/null run -m "$model" -p Once -n -2
 row /dev/null run -m "$model" -p Once -t 0
 row /dev/null perplexity -m "$model" -f "$tmp"
 row /dev/null chat -m "$model" -c 2000000000
+row /dev/null serve -m "$model" --port 0 -np 1000 -c 1000000

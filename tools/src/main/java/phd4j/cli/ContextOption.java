@@ -29,8 +29,15 @@ final class ContextOption {
      * a session's KV cache for it would not fit in the memory there is.
      */
     int resolve(Model model) {
+        return resolve(model, 1);
+    }
+
+    /** As {@link #resolve(Model)}, for {@code sessions} KV caches of that context (serve's slots). */
+    int resolve(Model model, int sessions) {
         int ctx = length(model);
-        MemoryCheck.requireOffHeap(KvCache.bytesFor(model.config(), model.phd(), ctx), "the KV cache for a context of " + ctx + " (-c)");
+        String what = sessions == 1 ? "the KV cache for a context of " + ctx + " (-c)"
+                : "the KV caches of " + sessions + " slots (-np) with a context of " + ctx + " (-c)";
+        MemoryCheck.requireOffHeap(sessions * KvCache.bytesFor(model.config(), model.phd(), ctx), what);
         return ctx;
     }
 

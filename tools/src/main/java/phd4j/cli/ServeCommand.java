@@ -47,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
         try (Server server = new Server(host, port, apiKey, err, VerboseOption.verbose);
              Model model = Model.load(common.model(), common.loadOptions(phdOptions.config()))) {
             PhdOptions.announce(model, err);
-            int ctx = contextOption.resolve(model);
+            int ctx = contextOption.resolve(model, slots);
             String id = model.file().path().getFileName().toString();
             server.ready(model, id, templateOptions.template(model, err), slots, ctx, promptChunk);
             err.println("serve: " + id + " on http://" + host + ":" + server.port() + " (" + slots + " slot(s) of " + ctx + " tokens)");

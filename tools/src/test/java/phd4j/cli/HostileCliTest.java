@@ -43,6 +43,13 @@ class HostileCliTest {
     }
 
     @Test
+    void serveChecksTheCachesOfEverySlot() {
+        // one slot of 1,000,000 tokens fits (1.2 GiB); a thousand of them do not
+        CliTest.Result r = CliTest.phd("serve", "-m", CliTest.stories(), "--port", "0", "-np", "1000", "-c", "1000000");
+        assertOneLine(r, "the KV caches of 1000 slots (-np) with a context of 1000000 (-c) needs", "and there is");
+    }
+
+    @Test
     void keepOutOfRangeLeavesStdoutEmpty() {
         CliTest.Result r = CliTest.phd("run", "-m", CliTest.stories(), "-p", "Once", "-c", "16", "--keep", "16");
         assertEquals(2, r.status(), r.err());
