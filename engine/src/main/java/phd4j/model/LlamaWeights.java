@@ -1,7 +1,9 @@
 package phd4j.model;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import phd4j.gguf.GgufException;
 import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufTensorInfo;
@@ -37,7 +39,12 @@ public final class LlamaWeights {
                         WeightMatrix up,      // [ffn][dim]
                         WeightMatrix down,    // [dim][ffn]
                         float[] postFfnNorm)  // [dim] on the FFN output, or null (gemma)
-    {}
+    {
+        /** The layer's matrices, in the order of the forward pass. */
+        List<WeightMatrix> matrices() {
+            return List.of(wq, wk, wv, wo, gate, up, down);
+        }
+    }
 
     public final WeightMatrix tokenEmbedding; // [vocab][dim]
     public final Layer[] layers;
@@ -155,9 +162,7 @@ public final class LlamaWeights {
             for (float[] v : new float[][] {l.attnNorm(), l.qBias(), l.kBias(), l.vBias(), l.qNorm(), l.kNorm(), l.postAttnNorm(), l.ffnNorm(), l.postFfnNorm()}) {
                 if (v != null) sum += 4L * v.length;
             }
-            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()}) {
-                sum += m.rowBytes() * m.rows();
-            }
+            for (WeightMatrix m : l.matrices()) sum += m.rowBytes() * m.rows();
         }
         return sum;
     }
@@ -187,9 +192,9 @@ public final class LlamaWeights {
     }
 
     /** The matrices a decode step multiplies by: every layer's and the output. */
-    private java.util.List<WeightMatrix> decodeMatrices() {
-        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
-        for (Layer l : layers) all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()));
+    private List<WeightMatrix> decodeMatrices() {
+        List<WeightMatrix> all = new ArrayList<>();
+        for (Layer l : layers) all.addAll(l.matrices());
         all.add(output);
         return all;
     }

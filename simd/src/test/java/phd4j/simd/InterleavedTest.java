@@ -75,8 +75,7 @@ class InterleavedTest {
                         MatMul.multiply(one, w, x, nRows, got);
                         for (int r = 0; r < nRows; r++) {
                             for (int o = 0; o < rows; o++) {
-                                double magnitude = 0;
-                                for (int c = 0; c < cols; c++) magnitude += Math.abs((double) dense[o * cols + c] * x[r * cols + c]);
+                                double magnitude = TestWeights.absDot(dense, o * cols, x, r * cols, cols);
                                 String where = type + " " + rows + "x" + cols + " nRows " + nRows + " r" + r + " o" + o;
                                 assertEquals(Interleaved.dotReference(w, o, x, r * cols), got[r * rows + o], 1e-5 * magnitude + 1e-30, where);
                             }

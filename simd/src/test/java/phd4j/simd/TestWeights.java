@@ -63,6 +63,13 @@ final class TestWeights {
         return a;
     }
 
+    /** sum |w[wOff + i] * x[xOff + i]| over i < n: what the float rounding of that dot product scales with. */
+    static double absDot(float[] w, int wOff, float[] x, int xOff, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.abs((double) w[wOff + i] * x[xOff + i]);
+        return sum;
+    }
+
     /** The scalar reference dequantize of each type. */
     static void dequantizeReference(GgmlType type, MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
         switch (type) {

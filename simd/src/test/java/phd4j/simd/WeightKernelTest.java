@@ -124,8 +124,7 @@ class WeightKernelTest {
                     // Float rounding scales with sum |w x|, not with the result (which can cancel).
                     for (int r = 0; r < nRows; r++) {
                         for (int o = 0; o < rows; o++) {
-                            double magnitude = 0;
-                            for (int c = 0; c < cols; c++) magnitude += Math.abs((double) dense[o * cols + c] * x[r * cols + c]);
+                            double magnitude = TestWeights.absDot(dense, o * cols, x, r * cols, cols);
                             int i = r * rows + o;
                             assertEquals(expected[i], got[i], RELATIVE_TOLERANCE * (magnitude + 1e-30),
                                     type + " " + rows + "x" + cols + " nRows " + nRows + " out " + i);
