@@ -33,7 +33,7 @@ class HostileCliTest {
     @Test
     void contextTooLargeForTheMemoryIsRefusedBeforeAllocating() {
         CliTest.Result r = CliTest.phd("run", "-m", CliTest.stories(), "-p", "Once", "-c", "2000000000");
-        assertOneLine(r, "the KV cache for a context of 2000000000 (-c) needs", "and there is");
+        assertOneLine(r, "the KV cache for a context of 2000000000 (-c) needs", "and ");
         CliTest.Result chat = CliTest.phd("chat", "-m", CliTest.stories(), "-c", "2000000000");
         assertEquals(1, chat.status(), chat.err());
         assertTrue(chat.err().strip().lines().toList().getLast().contains("(-c) needs"), "after the ChatML note: " + chat.err());
@@ -46,7 +46,7 @@ class HostileCliTest {
     void serveChecksTheCachesOfEverySlot() {
         // one slot of 1,000,000 tokens fits (1.2 GiB); a thousand of them do not
         CliTest.Result r = CliTest.phd("serve", "-m", CliTest.stories(), "--port", "0", "-np", "1000", "-c", "1000000");
-        assertOneLine(r, "the KV caches of 1000 slots (-np) with a context of 1000000 (-c) needs", "and there is");
+        assertOneLine(r, "the KV caches of 1000 slots (-np) with a context of 1000000 (-c) needs", "and ");
     }
 
     @Test
