@@ -1,9 +1,8 @@
 package phd4j.train;
 
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import phd4j.simd.Exp;
+import phd4j.simd.Gemm;
 import phd4j.simd.Ops;
 import phd4j.simd.Rope;
 import phd4j.simd.WorkerPool;
@@ -294,7 +293,7 @@ public final class Transformer {
         float eps = shape.rmsEps();
         forRows(nRows, d, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                float ss = dot(x, r * d, x, r * d, d);
+                float ss = Ops.dotInOrder(x, r * d, x, r * d, d);
                 float s = (float) (1.0 / Math.sqrt(ss / d + eps)); // sqrt is exactly rounded
                 rstd[r] = s;
                 for (int i = 0; i < d; i++) y[r * d + i] = x[r * d + i] * s * w[wo + i];
@@ -345,25 +344,8 @@ public final class Transformer {
         forRows(rows, ffn, (r0, r1) -> Ops.swiglu(g, r0 * ffn, u, r0 * ffn, h, r0 * ffn, (r1 - r0) * ffn));
     }
 
-    /** du = dh silu(g); dg = dh u sigma(g) (1 + g (1 - sigma(g))). */
     private void swigluBackward(float[] g, float[] u, float[] dh, float[] dgOut, float[] duOut) {
-        forRows(rows, ffn, (r0, r1) -> {
-            int i = r0 * ffn, end = r1 * ffn;
-            var one = FloatVector.broadcast(S, 1f);
-            for (int bound = i + S.loopBound(end - i); i < bound; i += S.length()) {
-                var gv = FloatVector.fromArray(S, g, i);
-                var dhv = FloatVector.fromArray(S, dh, i);
-                var sg = one.div(one.add(Exp.exp(gv.neg())));
-                dhv.mul(gv).mul(sg).intoArray(duOut, i);
-                dhv.mul(FloatVector.fromArray(S, u, i)).mul(sg).mul(one.add(gv.mul(one.sub(sg)))).intoArray(dgOut, i);
-            }
-            for (; i < end; i++) {
-                float gi = g[i];
-                float sg = 1f / (1f + Exp.exp(-gi));
-                duOut[i] = dh[i] * gi * sg;
-                dgOut[i] = dh[i] * u[i] * sg * (1f + gi * (1f - sg));
-            }
-        });
+        forRows(rows, ffn, (r0, r1) -> Ops.swigluBackward(g, u, dh, dgOut, duOut, r0 * ffn, (r1 - r0) * ffn));
     }
 
     // =============================================================================================
@@ -401,7 +383,7 @@ public final class Transformer {
                     int qo = (base + i) * d + h * hd, ao0 = ((base + i) * heads + h) * maxKeys;
                     for (int j = 0; j < nKeys; j++) {
                         a[ao0 + j] = j < nOrig ? po[i * t + j] * attScale
-                                : dot(qq, qo, ks, (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd, hd) * attScale;
+                                : Ops.dotInOrder(qq, qo, ks, (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd, hd) * attScale;
                     }
                     Ops.softmax(a, ao0, nKeys);
                     System.arraycopy(a, ao0, po, i * t, nOrig);
@@ -459,7 +441,7 @@ public final class Transformer {
                                 dpj = ds[i * t + j];
                             } else {
                                 int kvo = (base + keyRow(j, nOrig, lo)) * kvd + kvh * hd;
-                                dpj = dot(dao, qo, vs, kvo, hd);
+                                dpj = Ops.dotInOrder(dao, qo, vs, kvo, hd);
                                 hs[ho + j - nOrig] = dpj;
                                 Ops.axpy(a[ao0 + j], dao, qo, dv, kvo, hd);
                             }
@@ -522,25 +504,6 @@ public final class Transformer {
         double total = 0;
         for (double x : rowLoss) total += x;
         return total / n;
-    }
-
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
-    /**
-     * Sum of a[ao + i] * b[bo + i], i < n, lanes added in a fixed order. Not Ops.dot: its
-     * reduceLanes may add lanes in another order once compiled than when interpreted, which would
-     * make a resumed run (compiled from its first step) differ in the last bits from a cold one.
-     */
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        var acc = FloatVector.zero(S);
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-        }
-        float sum = 0;
-        for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
-        for (; i < n; i++) sum = Math.fma(a[ao + i], b[bo + i], sum);
-        return sum;
     }
 
     /** Runs a row-wise step over the pool when there is enough work to be worth waking threads. */

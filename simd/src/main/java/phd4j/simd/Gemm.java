@@ -3,32 +3,37 @@ package phd4j.simd;
 import static phd4j.simd.Lanes.F;
 import static phd4j.simd.Lanes.L;
 
-import java.util.Arrays;
-
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The matrix-matrix product for many activation rows (prompt batches), for every weight type.
- * Work is split in blocks of weight rows; a block is dequantized once (through
- * {@link WeightKernel#dequantize}, a plain copy for F32) and transposed into a per-thread float
- * buffer small enough to stay in L2, so that a vector holds L output columns. Every activation
- * row of the batch is then multiplied against it by a register-blocked micro-kernel: 4
- * activation rows x 2 vectors of outputs, 8 accumulators in locals, each weight vector load
- * feeding 4 multiply-adds and no horizontal sums at all (a 4x4 tile of dot products, reduced
- * across lanes at the end, spent as long on the reduction as on the products for rows of 256).
- * The dequantize and transpose cost is paid once per weight block and batch, which is why the
- * path starts at 32 rows (MatMul.GEMM_MIN_ROWS).
- *
- * <p>Each output is summed in column order, as a scalar loop would, so results differ from the
- * row-at-a-time kernels' (lane-wise, then reduced) by rounding.
+ * The one matrix-matrix product: C[M][N] (+)= A[M][K] . B[K][N], row-major with leading
+ * dimensions and offsets into larger arrays. Every many-row product is this shape once its
+ * operands are laid out right:
+ * <pre>
+ *   prefill        out[R][o0..o1) = X[R][cols] . Wb^T[cols][o1-o0]   ({@link #multiply}: a block of
+ *                  weight rows dequantized and transposed into a per-thread buffer that stays in L2)
+ *   train forward  Y[R][out]     = X[R][in]   . W^T[in][out]         (W^T transposed once per step)
+ *   train input    dX[R][in]    += dY[R][out] . W[out][in]
+ *   train weight   dW[out][in]  += dY^T[out][R] . X[R][in]           ({@link #mulTransposedA}, dY read in place)
+ * </pre>
+ * Register-blocked: 4 rows of C times 3 vectors of columns are kept in 12 accumulators while k
+ * runs, so each step loads 3 vectors of B and broadcasts 4 scalars of A into 12 FMAs (a
+ * row-at-a-time kernel loads 5 vectors per 4 FMAs) and no sum is reduced across lanes. Each
+ * element of C is one fused multiply-add chain in ascending k, started from 0 (or C), in the
+ * vector and the scalar tails alike: results do not depend on the tiling, the thread count or
+ * the split, so training is bit-reproducible. They differ from the row-at-a-time weight kernels'
+ * (lane-wise, then reduced) by rounding.
  */
-final class Gemm {
+public final class Gemm {
+    private static final int MR = 4;
+    /** Below this many multiply-adds, run on the calling thread. */
+    private static final long MIN_PARALLEL = 1 << 15;
     /**
-     * Floats of transposed weights a block aims at (256 KiB, a quarter of a core's L2). Blocks
-     * have at least 2L rows, so rows longer than BLOCK_FLOATS / 2L floats make larger blocks.
+     * Floats of transposed weights a prefill block aims at (256 KiB, a quarter of a core's L2).
+     * Blocks have at least 3L rows, so rows longer than BLOCK_FLOATS / 3L floats make larger blocks.
      */
     private static final int BLOCK_FLOATS = 64 * 1024;
-    /** Most weight rows per block; more makes too few blocks to share among threads. */
+    /** Most weight rows per prefill block; more makes too few blocks to share among threads. */
     private static final int MAX_BLOCK_ROWS = 64;
 
     /** Per thread: one dequantized weight row, and a block of rows transposed. */
@@ -38,13 +43,55 @@ final class Gemm {
     private Gemm() {
     }
 
+    /** C (+)= A B; {@code accumulate} false overwrites C. Split over the pool (if any) by rows of C. */
+    public static void mul(WorkerPool pool, int m, int n, int k,
+                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        run(pool, m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
     /**
-     * Weight rows per block for rows of {@code cols} elements: a multiple of 2L (whole tiles of
-     * two output vectors; a lone vector feeds 4 multiply-adds per 5 loads), 2L to 64.
+     * C (+)= A^T B where A is stored [k][m] with leading dimension lda: a weight gradient
+     * dW[out][in] += dY^T X reads dY [R][out] in place instead of transposing it first. The same
+     * sums in the same order as mul on A^T.
+     */
+    public static void mulTransposedA(WorkerPool pool, int m, int n, int k,
+                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                      float[] c, int cOff, int ldc, boolean accumulate) {
+        run(pool, m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * Weight rows per prefill block for rows of {@code cols} elements: a multiple of 3L (whole
+     * tiles of three output vectors; the one-vector tile feeds 4 FMAs per 5 loads), 3L to 64.
      */
     static int blockRows(int cols) {
         int r = BLOCK_FLOATS / Math.max(1, cols);
-        return Math.max(2 * L, Math.min(MAX_BLOCK_ROWS, r / (2 * L) * (2 * L)));
+        return Math.max(3 * L, Math.min(MAX_BLOCK_ROWS, r / (3 * L) * (3 * L)));
+    }
+
+    /**
+     * Multiplies weight rows [o0, o1) of {@code w} with activation rows [0, nRows) of x into out,
+     * as {@link WeightKernel#matmul} does, on the calling thread.
+     */
+    static void multiply(WeightKernel kernel, WeightMatrix w, float[] x, int xStride, int nRows,
+                         float[] out, int outStride, int o0, int o1) {
+        int cols = w.cols();
+        int nw = o1 - o0;
+        float[] row = buffer(ROW, cols);
+        float[] wt = buffer(COLUMNS, cols * nw);
+        int[] down = new int[L];
+        for (int l = 0; l < L; l++) down[l] = l * nw;
+        int bound = F.loopBound(cols);
+        // Row by row, dequantized into a buffer that stays in L1, then scattered down a column of
+        // wt: wt[i * nw + j] = weight (o0 + j, i).
+        for (int j = 0; j < nw; j++) {
+            kernel.dequantize(w.data(), (o0 + j) * w.rowBytes(), row, 0, cols);
+            int i = 0;
+            for (; i < bound; i += L) FloatVector.fromArray(F, row, i).intoArray(wt, i * nw + j, down, 0);
+            for (; i < cols; i++) wt[i * nw + j] = row[i];
+        }
+        rows(0, nRows, nw, cols, x, 0, xStride, 1, wt, 0, nw, out, o0, outStride, false);
     }
 
     private static float[] buffer(int which, int floats) {
@@ -53,109 +100,128 @@ final class Gemm {
         return holder[which];
     }
 
-    /**
-     * Multiplies weight rows [o0, o1) of {@code w} with activation rows [0, nRows) of x into out,
-     * as {@link WeightKernel#matmul} does.
-     */
-    static void multiply(WeightKernel kernel, WeightMatrix w, float[] x, int xStride, int nRows,
-                         float[] out, int outStride, int o0, int o1) {
-        int cols = w.cols();
-        int nw = o1 - o0;
-        int nwp = (nw + L - 1) / L * L;
-        float[] row = buffer(ROW, cols);
-        float[] wt = buffer(COLUMNS, cols * nwp);
-        int[] down = new int[L];
-        for (int l = 0; l < L; l++) down[l] = l * nwp;
-        int bound = F.loopBound(cols);
-        // Row by row, dequantized into a buffer that stays in L1, then scattered down a column of
-        // wt: wt[i * nwp + j] = weight (o0 + j, i).
-        for (int j = 0; j < nw; j++) {
-            kernel.dequantize(w.data(), (o0 + j) * w.rowBytes(), row, 0, cols);
-            int i = 0;
-            for (; i < bound; i += L) FloatVector.fromArray(F, row, i).intoArray(wt, i * nwp + j, down, 0);
-            for (; i < cols; i++) wt[i * nwp + j] = row[i];
+    /** Element (i, p) of A is a[aOff + i * aRow + p * aCol]. */
+    private static void run(WorkerPool pool, int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
+                            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (pool == null || (long) m * n * k < MIN_PARALLEL) {
+            rows(0, m, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, accumulate);
+            return;
         }
-        if (nw < nwp) { // padding columns: zero weights, their outputs are not stored
-            for (int i = 0; i < cols; i++) Arrays.fill(wt, i * nwp + nw, (i + 1) * nwp, 0f);
-        }
-        block(wt, nwp, nw, cols, x, xStride, nRows, out, outStride, o0);
+        pool.parallelFor((m + MR - 1) / MR, (b0, b1) ->
+                rows(b0 * MR, Math.min(m, b1 * MR), n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, accumulate));
     }
 
-    /**
-     * out[r * outStride + outCol + j] = sum over i of wt[i * nwp + j] * x[r * xStride + i], for
-     * j < nw, r < nRows: the weights transposed, so that a vector holds L output columns and the
-     * sums need no horizontal reduction. 4 activation rows x 2 vectors of outputs per tile: each
-     * step loads two weight vectors and broadcasts four activations into 8 multiply-adds.
-     */
-    static void block(float[] wt, int nwp, int nw, int cols, float[] x, int xStride, int nRows,
-                      float[] out, int outStride, int outCol) {
-        for (int r = 0; r < nRows; r += 4) {
-            // A group of fewer than 4 rows repeats its last row: wasted multiplies, stored once.
-            int last = Math.min(r + 3, nRows - 1);
-            int ni = last - r + 1;
-            int x0 = r * xStride;
-            int x1 = Math.min(r + 1, last) * xStride;
-            int x2 = Math.min(r + 2, last) * xStride;
-            int x3 = last * xStride;
-            int o = 0;
-            for (; o + 2 * L <= nwp; o += 2 * L) {
-                FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
-                FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-                for (int i = 0, wi = o; i < cols; i++, wi += nwp) {
-                    FloatVector w0 = FloatVector.fromArray(F, wt, wi), w1 = FloatVector.fromArray(F, wt, wi + L);
-                    FloatVector b = FloatVector.broadcast(F, x[x0 + i]);
-                    a00 = w0.fma(b, a00);
-                    a01 = w1.fma(b, a01);
-                    b = FloatVector.broadcast(F, x[x1 + i]);
-                    a10 = w0.fma(b, a10);
-                    a11 = w1.fma(b, a11);
-                    b = FloatVector.broadcast(F, x[x2 + i]);
-                    a20 = w0.fma(b, a20);
-                    a21 = w1.fma(b, a21);
-                    b = FloatVector.broadcast(F, x[x3 + i]);
-                    a30 = w0.fma(b, a30);
-                    a31 = w1.fma(b, a31);
-                }
-                int at = r * outStride + outCol + o;
-                store(out, at, o, nw, a00);
-                store(out, at + L, o + L, nw, a01);
-                if (ni > 1) {
-                    store(out, at + outStride, o, nw, a10);
-                    store(out, at + outStride + L, o + L, nw, a11);
-                }
-                if (ni > 2) {
-                    store(out, at + 2 * outStride, o, nw, a20);
-                    store(out, at + 2 * outStride + L, o + L, nw, a21);
-                }
-                if (ni > 3) {
-                    store(out, at + 3 * outStride, o, nw, a30);
-                    store(out, at + 3 * outStride + L, o + L, nw, a31);
-                }
+    /** Rows [m0, m1) of C: blocks of four, then one at a time. */
+    private static void rows(int m0, int m1, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, boolean acc) {
+        int i = m0;
+        for (; i + MR <= m1; i += MR) block4(i, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, acc);
+        for (; i < m1; i++) row1(i, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, acc);
+    }
+
+    /** Rows i..i+3 of C: tiles of 3 vectors of columns, then single vectors, then scalar columns. */
+    private static void block4(int i, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+                               float[] c, int cOff, int ldc, boolean acc) {
+        int a0 = aOff + i * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
+        int c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        int j = 0;
+        for (; j + 3 * L <= n; j += 3 * L) {
+            FloatVector s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32;
+            if (acc) {
+                s00 = FloatVector.fromArray(F, c, c0 + j); s01 = FloatVector.fromArray(F, c, c0 + j + L); s02 = FloatVector.fromArray(F, c, c0 + j + 2 * L);
+                s10 = FloatVector.fromArray(F, c, c1 + j); s11 = FloatVector.fromArray(F, c, c1 + j + L); s12 = FloatVector.fromArray(F, c, c1 + j + 2 * L);
+                s20 = FloatVector.fromArray(F, c, c2 + j); s21 = FloatVector.fromArray(F, c, c2 + j + L); s22 = FloatVector.fromArray(F, c, c2 + j + 2 * L);
+                s30 = FloatVector.fromArray(F, c, c3 + j); s31 = FloatVector.fromArray(F, c, c3 + j + L); s32 = FloatVector.fromArray(F, c, c3 + j + 2 * L);
+            } else {
+                s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = s30 = s31 = s32 = FloatVector.zero(F);
             }
-            if (o < nwp) { // one vector of outputs left
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-                for (int i = 0, wi = o; i < cols; i++, wi += nwp) {
-                    FloatVector w0 = FloatVector.fromArray(F, wt, wi);
-                    a0 = w0.fma(FloatVector.broadcast(F, x[x0 + i]), a0);
-                    a1 = w0.fma(FloatVector.broadcast(F, x[x1 + i]), a1);
-                    a2 = w0.fma(FloatVector.broadcast(F, x[x2 + i]), a2);
-                    a3 = w0.fma(FloatVector.broadcast(F, x[x3 + i]), a3);
-                }
-                int at = r * outStride + outCol + o;
-                store(out, at, o, nw, a0);
-                if (ni > 1) store(out, at + outStride, o, nw, a1);
-                if (ni > 2) store(out, at + 2 * outStride, o, nw, a2);
-                if (ni > 3) store(out, at + 3 * outStride, o, nw, a3);
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bp);
+                FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
+                FloatVector b2 = FloatVector.fromArray(F, b, bp + 2 * L);
+                FloatVector x = FloatVector.broadcast(F, a[a0 + ap]);
+                s00 = b0.fma(x, s00); s01 = b1.fma(x, s01); s02 = b2.fma(x, s02);
+                x = FloatVector.broadcast(F, a[a1 + ap]);
+                s10 = b0.fma(x, s10); s11 = b1.fma(x, s11); s12 = b2.fma(x, s12);
+                x = FloatVector.broadcast(F, a[a2 + ap]);
+                s20 = b0.fma(x, s20); s21 = b1.fma(x, s21); s22 = b2.fma(x, s22);
+                x = FloatVector.broadcast(F, a[a3 + ap]);
+                s30 = b0.fma(x, s30); s31 = b1.fma(x, s31); s32 = b2.fma(x, s32);
             }
+            s00.intoArray(c, c0 + j); s01.intoArray(c, c0 + j + L); s02.intoArray(c, c0 + j + 2 * L);
+            s10.intoArray(c, c1 + j); s11.intoArray(c, c1 + j + L); s12.intoArray(c, c1 + j + 2 * L);
+            s20.intoArray(c, c2 + j); s21.intoArray(c, c2 + j + L); s22.intoArray(c, c2 + j + 2 * L);
+            s30.intoArray(c, c3 + j); s31.intoArray(c, c3 + j + L); s32.intoArray(c, c3 + j + 2 * L);
+        }
+        for (; j + L <= n; j += L) {
+            FloatVector s0, s1, s2, s3;
+            if (acc) {
+                s0 = FloatVector.fromArray(F, c, c0 + j); s1 = FloatVector.fromArray(F, c, c1 + j);
+                s2 = FloatVector.fromArray(F, c, c2 + j); s3 = FloatVector.fromArray(F, c, c3 + j);
+            } else {
+                s0 = s1 = s2 = s3 = FloatVector.zero(F);
+            }
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bp);
+                s0 = b0.fma(FloatVector.broadcast(F, a[a0 + ap]), s0);
+                s1 = b0.fma(FloatVector.broadcast(F, a[a1 + ap]), s1);
+                s2 = b0.fma(FloatVector.broadcast(F, a[a2 + ap]), s2);
+                s3 = b0.fma(FloatVector.broadcast(F, a[a3 + ap]), s3);
+            }
+            s0.intoArray(c, c0 + j); s1.intoArray(c, c1 + j); s2.intoArray(c, c2 + j); s3.intoArray(c, c3 + j);
+        }
+        for (; j < n; j++) {
+            float s0 = acc ? c[c0 + j] : 0, s1 = acc ? c[c1 + j] : 0, s2 = acc ? c[c2 + j] : 0, s3 = acc ? c[c3 + j] : 0;
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
+                float bv = b[bp];
+                s0 = Math.fma(a[a0 + ap], bv, s0);
+                s1 = Math.fma(a[a1 + ap], bv, s1);
+                s2 = Math.fma(a[a2 + ap], bv, s2);
+                s3 = Math.fma(a[a3 + ap], bv, s3);
+            }
+            c[c0 + j] = s0; c[c1 + j] = s1; c[c2 + j] = s2; c[c3 + j] = s3;
         }
     }
 
-    /** Stores the lanes of outputs [o, o + L) that are below nw (the rest are padding). */
-    private static void store(float[] out, int at, int o, int nw, FloatVector v) {
-        if (o + L <= nw) {
-            v.intoArray(out, at);
-        } else if (o < nw) {
-            v.intoArray(out, at, F.indexInRange(o, nw));
+    /** One row of C (the rows left over after blocks of four). */
+    private static void row1(int i, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, boolean acc) {
+        int a0 = aOff + i * aRow, c0 = cOff + i * ldc;
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector s = acc ? FloatVector.fromArray(F, c, c0 + j) : FloatVector.zero(F);
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) {
+                s = FloatVector.fromArray(F, b, bp).fma(FloatVector.broadcast(F, a[a0 + ap]), s);
+            }
+            s.intoArray(c, c0 + j);
         }
+        for (; j < n; j++) {
+            float s = acc ? c[c0 + j] : 0;
+            for (int p = 0, ap = 0, bp = bOff + j; p < k; p++, ap += aCol, bp += ldb) s = Math.fma(a[a0 + ap], b[bp], s);
+            c[c0 + j] = s;
+        }
+    }
+
+    /**
+     * dst[dOff + c * rows + r] = src[sOff + r * ld + c] for a rows x cols block of a matrix with
+     * leading dimension ld, in 32 x 32 tiles; split over the pool (if any) by blocks of source rows.
+     */
+    public static void transpose(WorkerPool pool, float[] src, int sOff, int ld, int rows, int cols, float[] dst, int dOff) {
+        final int tile = 32;
+        int tiles = (rows + tile - 1) / tile;
+        WorkerPool.RangeTask task = (t0, t1) -> {
+            for (int r0 = t0 * tile; r0 < Math.min(rows, t1 * tile); r0 += tile) {
+                int r1 = Math.min(rows, r0 + tile);
+                for (int c0 = 0; c0 < cols; c0 += tile) {
+                    int c1 = Math.min(cols, c0 + tile);
+                    for (int r = r0; r < r1; r++) {
+                        int s = sOff + r * ld;
+                        for (int c = c0; c < c1; c++) dst[dOff + c * rows + r] = src[s + c];
+                    }
+                }
+            }
+        };
+        if (pool == null || (long) rows * cols < MIN_PARALLEL) task.run(0, tiles);
+        else pool.parallelFor(tiles, task);
     }
 }

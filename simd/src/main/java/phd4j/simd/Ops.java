@@ -25,6 +25,24 @@ public final class Ops {
         return sum;
     }
 
+    /**
+     * Sum of a[ao + i] * b[bo + i] for i < n, the lanes added in a fixed order (training's dot
+     * products). Not {@link #dot}: its reduceLanes may add lanes in another order once compiled
+     * than when interpreted, which would make a resumed training run (compiled from its first
+     * step) differ in the last bits from a cold one.
+     */
+    public static float dotInOrder(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+        }
+        float sum = 0;
+        for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
+        for (; i < n; i++) sum = Math.fma(a[ao + i], b[bo + i], sum);
+        return sum;
+    }
+
     /** y[yo + i] += alpha * x[xo + i] for i < n. */
     public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         FloatVector va = FloatVector.broadcast(S, alpha);
@@ -90,6 +108,28 @@ public final class Ops {
         for (; i < n; i++) {
             float g = gate[go + i];
             out[oo + i] = g / (1f + Exp.exp(-g)) * up[uo + i];
+        }
+    }
+
+    /**
+     * The backward of {@link #swiglu} over [o, o + n) of every array: dUp = dOut silu(g),
+     * dGate = dOut up sigma(g) (1 + g (1 - sigma(g))), sigma(g) = 1 / (1 + e^-g).
+     */
+    public static void swigluBackward(float[] gate, float[] up, float[] dOut, float[] dGate, float[] dUp, int o, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = o, end = o + n;
+        for (int bound = o + S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gate, i);
+            FloatVector dh = FloatVector.fromArray(S, dOut, i);
+            FloatVector sg = one.div(one.add(Exp.exp(g.neg())));
+            dh.mul(g).mul(sg).intoArray(dUp, i);
+            dh.mul(FloatVector.fromArray(S, up, i)).mul(sg).mul(one.add(g.mul(one.sub(sg)))).intoArray(dGate, i);
+        }
+        for (; i < end; i++) {
+            float g = gate[i];
+            float sg = 1f / (1f + Exp.exp(-g));
+            dUp[i] = dOut[i] * g * sg;
+            dGate[i] = dOut[i] * up[i] * sg * (1f + g * (1f - sg));
         }
     }
 

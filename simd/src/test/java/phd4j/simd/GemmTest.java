@@ -1,11 +1,10 @@
-package phd4j.train;
+package phd4j.simd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import phd4j.simd.WorkerPool;
 
 class GemmTest {
     @Test
