@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import phd4j.simd.GgmlType;
 import phd4j.simd.MatMul;
-import phd4j.simd.Quantizers;
+import phd4j.simd.Kernels;
 import phd4j.simd.WeightMatrix;
 import phd4j.simd.WorkerPool;
 
@@ -94,11 +94,11 @@ public class KernelBench {
         copies = new WeightMatrix[n];
         Random rnd = new Random(42);
         float[] src = new float[inDim];
-        if (!Quantizers.canQuantizeTo(t)) throw new IllegalArgumentException("no benchmark data for " + t + "; types: " + Quantizers.SUPPORTED);
+        if (!Kernels.canQuantizeTo(t)) throw new IllegalArgumentException("no benchmark data for " + t + "; types: " + Kernels.SUPPORTED);
         MemorySegment first = arena.allocate(bytes, 64);
         for (int o = 0; o < outDim; o++) {
             for (int i = 0; i < inDim; i++) src[i] = (float) rnd.nextGaussian();
-            Quantizers.quantize(t, src, 0, inDim, first, o * t.bytesFor(inDim));
+            Kernels.quantize(t, src, 0, inDim, first, o * t.bytesFor(inDim));
         }
         for (int c = 0; c < n; c++) {
             // copies of the same values at other addresses: the stream is what matters

@@ -16,7 +16,6 @@ import phd4j.gguf.GgufValue;
 import phd4j.gguf.GgufWriter;
 import phd4j.simd.GgmlType;
 import phd4j.simd.Kernels;
-import phd4j.simd.Quantizers;
 
 /**
  * Converts the weight matrices of a GGUF model to another type, as {@code llama-quantize} does,
@@ -56,8 +55,8 @@ public final class ModelQuantizer {
 
     /** The type each tensor of {@code in} gets; throws IllegalArgumentException for what cannot be converted. */
     public static List<Step> plan(GgufFile in, GgmlType target, boolean pure) {
-        if (!Quantizers.canQuantizeTo(target)) {
-            throw new IllegalArgumentException("cannot quantize to " + target + " (supported: " + Quantizers.SUPPORTED + ")");
+        if (!Kernels.canQuantizeTo(target)) {
+            throw new IllegalArgumentException("cannot quantize to " + target + " (supported: " + Kernels.SUPPORTED + ")");
         }
         boolean tied = in.findTensor("output.weight").isEmpty();
         List<Step> steps = new ArrayList<>();
@@ -163,7 +162,7 @@ public final class ModelQuantizer {
                 Kernels.of(t.type()).dequantize(src, r * srcRowBytes, floats, 0, n * cols);
                 // rows are independent: the K-quant searches are slow enough to want every core
                 java.util.stream.IntStream.range(0, n).parallel()
-                        .forEach(i -> Quantizers.quantize(type, floats, i * cols, cols, buf, i * dstRowBytes));
+                        .forEach(i -> Kernels.quantize(type, floats, i * cols, cols, buf, i * dstRowBytes));
                 sink.write(buf.asSlice(0, n * dstRowBytes));
                 wrote.accept(n * dstRowBytes);
             }

@@ -16,7 +16,7 @@ import phd4j.gguf.GgufValue;
 import phd4j.gguf.GgufWriter;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
-import phd4j.simd.Quantizers;
+import phd4j.simd.Kernels;
 
 /**
  * Writes a GGUF model with random weights, for benchmarks and tests. A llama model has every
@@ -46,8 +46,8 @@ public final class SyntheticModel {
         }
 
         public Options {
-            if (!Quantizers.canQuantizeTo(type)) {
-                throw new IllegalArgumentException("cannot write " + type + " weights (" + Quantizers.SUPPORTED + ")");
+            if (!Kernels.canQuantizeTo(type)) {
+                throw new IllegalArgumentException("cannot write " + type + " weights (" + Kernels.SUPPORTED + ")");
             }
             if (context < 1) throw new IllegalArgumentException("context must be >= 1, got " + context);
             for (int cols : new int[] {shape.dim(), shape.ffn(), shape.qDim()}) {
@@ -215,7 +215,7 @@ public final class SyntheticModel {
                 }
                 // rows are independent: the K-quant searches are slow enough to want every core
                 java.util.stream.IntStream.range(0, n).parallel()
-                        .forEach(i -> Quantizers.quantize(type, x, i * cols, cols, buf, i * rowBytes));
+                        .forEach(i -> Kernels.quantize(type, x, i * cols, cols, buf, i * rowBytes));
                 sink.write(buf.asSlice(0, n * rowBytes));
                 wrote.accept(n * rowBytes);
             }

@@ -33,7 +33,7 @@ public final class BF16Kernel extends RowDotKernel {
     }
 
     /** F32 -> BF16, as ggml's reference converter: round to nearest even; NaN keeps its top bits, forced quiet. */
-    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
         for (int j = 0; j < n; j++) dst.set(SHORT_LE, dstOffset + (long) j * BYTES, toBf16(src[srcOff + j]));
     }
 

@@ -33,8 +33,8 @@ public final class F16Kernel extends RowDotKernel {
     }
 
     /** F32 -> F16, as ggml converts: round to nearest even, overflow to infinity, NaN to 0x7E00 (sign kept). */
-    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
-        for (int j = 0; j < n; j++) dst.set(SHORT_LE, dstOffset + (long) j * BYTES, Quantizers.toHalf(src[srcOff + j]));
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        for (int j = 0; j < n; j++) dst.set(SHORT_LE, dstOffset + (long) j * BYTES, Rounding.toHalf(src[srcOff + j]));
     }
 
     private static FloatVector load(MemorySegment w, long offset) {

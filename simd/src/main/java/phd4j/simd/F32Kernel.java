@@ -32,6 +32,11 @@ public final class F32Kernel extends RowDotKernel {
         }
     }
 
+    /** F32 -> F32: a copy into little-endian floats. */
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        MemorySegment.copy(src, srcOff, dst, FLOAT_LE, dstOffset, n);
+    }
+
     private static FloatVector load(MemorySegment w, long offset) {
         return FloatVector.fromMemorySegment(F, w, offset, ByteOrder.LITTLE_ENDIAN);
     }

@@ -6,38 +6,38 @@ package phd4j.simd;
  * validated even when no kernel exists for a type; {@link #hasKernel()} says which can be computed.
  */
 public enum GgmlType {
-    F32(0, 1, 4, true),
-    F16(1, 1, 2, true),
-    Q4_0(2, 32, 18, true),
-    Q4_1(3, 32, 20, true),
-    Q5_0(6, 32, 22, true),
-    Q5_1(7, 32, 24, true),
-    Q8_0(8, 32, 34, true),
-    Q8_1(9, 32, 36, false),
-    Q2_K(10, 256, 84, false),
-    Q3_K(11, 256, 110, false),
-    Q4_K(12, 256, 144, true),
-    Q5_K(13, 256, 176, true),
-    Q6_K(14, 256, 210, true),
-    Q8_K(15, 256, 292, false),
-    IQ2_XXS(16, 256, 66, false),
-    IQ2_XS(17, 256, 74, false),
-    IQ3_XXS(18, 256, 98, false),
-    IQ1_S(19, 256, 50, false),
-    IQ4_NL(20, 32, 18, false),
-    IQ3_S(21, 256, 110, false),
-    IQ2_S(22, 256, 82, false),
-    IQ4_XS(23, 256, 136, false),
-    I8(24, 1, 1, false),
-    I16(25, 1, 2, false),
-    I32(26, 1, 4, false),
-    I64(27, 1, 8, false),
-    F64(28, 1, 8, false),
-    IQ1_M(29, 256, 56, false),
-    BF16(30, 1, 2, true),
-    TQ1_0(34, 256, 54, false),
-    TQ2_0(35, 256, 66, false),
-    MXFP4(39, 32, 17, false);
+    F32(0, 1, 4),
+    F16(1, 1, 2),
+    Q4_0(2, 32, 18),
+    Q4_1(3, 32, 20),
+    Q5_0(6, 32, 22),
+    Q5_1(7, 32, 24),
+    Q8_0(8, 32, 34),
+    Q8_1(9, 32, 36),
+    Q2_K(10, 256, 84),
+    Q3_K(11, 256, 110),
+    Q4_K(12, 256, 144),
+    Q5_K(13, 256, 176),
+    Q6_K(14, 256, 210),
+    Q8_K(15, 256, 292),
+    IQ2_XXS(16, 256, 66),
+    IQ2_XS(17, 256, 74),
+    IQ3_XXS(18, 256, 98),
+    IQ1_S(19, 256, 50),
+    IQ4_NL(20, 32, 18),
+    IQ3_S(21, 256, 110),
+    IQ2_S(22, 256, 82),
+    IQ4_XS(23, 256, 136),
+    I8(24, 1, 1),
+    I16(25, 1, 2),
+    I32(26, 1, 4),
+    I64(27, 1, 8),
+    F64(28, 1, 8),
+    IQ1_M(29, 256, 56),
+    BF16(30, 1, 2),
+    TQ1_0(34, 256, 54),
+    TQ2_0(35, 256, 66),
+    MXFP4(39, 32, 17);
 
     private static final GgmlType[] BY_ID = new GgmlType[64];
 
@@ -51,13 +51,10 @@ public enum GgmlType {
     public final int blockSize;
     /** Bytes per block. */
     public final int blockBytes;
-    private final boolean kernel;
-
-    GgmlType(int id, int blockSize, int blockBytes, boolean kernel) {
+    GgmlType(int id, int blockSize, int blockBytes) {
         this.id = id;
         this.blockSize = blockSize;
         this.blockBytes = blockBytes;
-        this.kernel = kernel;
     }
 
     /** The type with this GGUF id, or null if the id is unknown. */
@@ -65,9 +62,9 @@ public enum GgmlType {
         return id >= 0 && id < BY_ID.length ? BY_ID[(int) id] : null;
     }
 
-    /** Whether phd4j can dequantize and multiply this type. */
+    /** Whether phd4j can dequantize and multiply this type (the table in {@link Kernels}). */
     public boolean hasKernel() {
-        return kernel;
+        return Kernels.has(this);
     }
 
     /** Bytes taken by {@code elements} values; {@code elements} must be a multiple of the block size. */

@@ -41,7 +41,7 @@ final class KQuantizer {
 
     /** The fp16 bits for {@code f} at {@code offset}, little-endian, rounded as ggml rounds. */
     static void putHalf(MemorySegment dst, long offset, float f) {
-        dst.set(HALF, offset, Quantizers.toHalf(f));
+        dst.set(HALF, offset, Rounding.toHalf(f));
     }
 
     /** Per-call scratch space, so that a row allocates once, not once per super-block. */
@@ -83,8 +83,8 @@ final class KQuantizer {
         }
         float invScale = maxScale > 0 ? 63f / maxScale : 0f;
         float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-        s.d = Float.float16ToFloat(Quantizers.toHalf(maxScale / 63f));
-        s.dmin = Float.float16ToFloat(Quantizers.toHalf(maxMin / 63f));
+        s.d = Float.float16ToFloat(Rounding.toHalf(maxScale / 63f));
+        s.dmin = Float.float16ToFloat(Rounding.toHalf(maxMin / 63f));
         for (int j = 0; j < 8; j++) {
             int ls0 = clamp((int) Math.rint(invScale * s.scales[j]), 0, 63);
             int lm0 = clamp((int) Math.rint(invMin * s.mins[j]), 0, 63);
@@ -235,7 +235,7 @@ final class KQuantizer {
             return;
         }
         float iscale = -128f / maxScale;
-        s.d = Float.float16ToFloat(Quantizers.toHalf(1 / iscale));
+        s.d = Float.float16ToFloat(Rounding.toHalf(1 / iscale));
         for (int ib = 0; ib < 16; ib++) {
             int sc0 = clamp((int) Math.rint(iscale * s.scales[ib]), -128, 127);
             int o = off + 16 * ib;

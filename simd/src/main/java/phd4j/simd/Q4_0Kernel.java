@@ -48,8 +48,7 @@ public final class Q4_0Kernel extends RowDotKernel {
      * as fp16; each nibble is min(15, truncate(x * (1 / d) + 8.5f)) in float arithmetic.
      * {@code n} must be a multiple of 32.
      */
-    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
-        Quantizers.checkBlocks(n, BLOCK, "Q4_0");
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
         for (int b = 0; b < n / BLOCK; b++) {
             int x = srcOff + b * BLOCK;
             long block = dstOffset + (long) b * BLOCK_BYTES;
@@ -64,7 +63,7 @@ public final class Q4_0Kernel extends RowDotKernel {
             }
             float d = max / -8;
             float id = d != 0 ? 1 / d : 0;
-            dst.set(Lanes.SHORT_LE, block, Quantizers.toHalf(d));
+            dst.set(Lanes.SHORT_LE, block, Rounding.toHalf(d));
             for (int j = 0; j < 16; j++) {
                 // (int) truncates toward zero as C's (int8_t) conversion does; the sum is >= 0 here
                 int lo = Math.min(15, (int) (src[x + j] * id + 8.5f));

@@ -73,8 +73,7 @@ public final class Q5KKernel implements WeightKernel {
      * search of the 6-bit sub-block scales and mins around its choice (see {@link KQuantizer}).
      * {@code n} must be a multiple of 256.
      */
-    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
-        Quantizers.checkBlocks(n, SUPER_BLOCK, "Q5_K");
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
         KQuantizer.Scratch s = new KQuantizer.Scratch();
         for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
             long b = dstOffset + (long) sb * BLOCK_BYTES;

@@ -72,8 +72,7 @@ public final class Q6KKernel implements WeightKernel {
      * search of the int8 sub-block scales around its choice (see {@link KQuantizer}).
      * {@code n} must be a multiple of 256.
      */
-    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
-        Quantizers.checkBlocks(n, SUPER_BLOCK, "Q6_K");
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
         KQuantizer.Scratch s = new KQuantizer.Scratch();
         for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
             long b = dstOffset + (long) sb * BLOCK_BYTES;

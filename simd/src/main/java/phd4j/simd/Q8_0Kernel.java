@@ -44,8 +44,7 @@ public final class Q8_0Kernel extends RowDotKernel {
      * computed as x * (1 / d) in float, all-zero blocks get d = 0 and q = 0.
      * {@code n} must be a multiple of 32.
      */
-    public static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
-        Quantizers.checkBlocks(n, BLOCK, "Q8_0");
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
         for (int b = 0; b < n / BLOCK; b++) {
             int x = srcOff + b * BLOCK;
             long block = dstOffset + (long) b * BLOCK_BYTES;
@@ -53,9 +52,9 @@ public final class Q8_0Kernel extends RowDotKernel {
             for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[x + j]));
             float d = amax / 127;
             float id = d != 0 ? 1 / d : 0;
-            dst.set(Lanes.SHORT_LE, block, Quantizers.toHalf(d));
+            dst.set(Lanes.SHORT_LE, block, Rounding.toHalf(d));
             for (int j = 0; j < BLOCK; j++) {
-                dst.set(ValueLayout.JAVA_BYTE, block + QS + j, (byte) Quantizers.roundHalfAway(src[x + j] * id));
+                dst.set(ValueLayout.JAVA_BYTE, block + QS + j, (byte) Rounding.roundHalfAway(src[x + j] * id));
             }
         }
     }

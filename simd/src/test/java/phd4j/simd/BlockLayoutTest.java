@@ -22,7 +22,7 @@ class BlockLayoutTest {
             float[] vector = new float[n];
             Kernels.of(type).dequantize(s, 0, vector, 0, n);
             float[] reference = new float[n];
-            TestWeights.dequantizeReference(type, s, 0, reference, 0, n);
+            Kernels.reference(type).dequantize(s, 0, reference, 0, n);
             assertArrayEquals(vector, reference, 0f, "vector and reference disagree");
             return vector;
         }

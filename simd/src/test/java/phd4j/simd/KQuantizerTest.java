@@ -21,14 +21,9 @@ class KQuantizerTest {
     private static float[] roundTrip(GgmlType type, float[] x) {
         byte[] q = new byte[(int) type.bytesFor(x.length)];
         MemorySegment seg = MemorySegment.ofArray(q);
-        Quantizers.quantize(type, x, 0, x.length, seg, 0);
+        Kernels.quantize(type, x, 0, x.length, seg, 0);
         float[] back = new float[x.length];
-        switch (type) {
-            case Q4_K -> Q4KKernel.dequantizeReference(seg, 0, back, 0, x.length);
-            case Q5_K -> Q5KKernel.dequantizeReference(seg, 0, back, 0, x.length);
-            case Q6_K -> Q6KKernel.dequantizeReference(seg, 0, back, 0, x.length);
-            default -> throw new AssertionError(type);
-        }
+        Kernels.reference(type).dequantize(seg, 0, back, 0, x.length);
         // the vector decoder reads the same bytes the same way
         float[] vector = new float[x.length];
         Kernels.of(type).dequantize(seg, 0, vector, 0, x.length);
@@ -102,7 +97,7 @@ class KQuantizerTest {
     void rejectsPartialSuperBlocks(String name) {
         GgmlType type = GgmlType.valueOf(name);
         MemorySegment out = MemorySegment.ofArray(new byte[1024]);
-        assertThrows(IllegalArgumentException.class, () -> Quantizers.quantize(type, new float[288], 0, 288, out, 0));
+        assertThrows(IllegalArgumentException.class, () -> Kernels.quantize(type, new float[288], 0, 288, out, 0));
     }
 
     /** Sum of squared errors of one super-block as the search left it in {@code s} (decoded as dequantizeReference does). */

@@ -19,7 +19,7 @@ class QuantizerTest {
 
     private static byte[] quantize(GgmlType type, float[] x) {
         byte[] out = new byte[(int) type.bytesFor(x.length)];
-        Quantizers.quantize(type, x, 0, x.length, MemorySegment.ofArray(out), 0);
+        Kernels.quantize(type, x, 0, x.length, MemorySegment.ofArray(out), 0);
         return out;
     }
 
@@ -102,14 +102,14 @@ class QuantizerTest {
 
     @Test
     void halfRoundsToNearestEvenAndQuietsNaN() {
-        assertEquals((short) 0x3C00, Quantizers.toHalf(1 + 0x1p-11f), "tie -> even (down)");
-        assertEquals((short) 0x3C02, Quantizers.toHalf(1 + 3 * 0x1p-11f), "tie -> even (up)");
-        assertEquals((short) 0x7BFF, Quantizers.toHalf(65519f));
-        assertEquals((short) 0x7C00, Quantizers.toHalf(65520f), "overflow -> inf");
-        assertEquals((short) 0x0001, Quantizers.toHalf(0x1p-24f), "smallest subnormal");
-        assertEquals((short) 0x0000, Quantizers.toHalf(0x1p-25f), "tie with zero -> zero");
-        assertEquals((short) 0x7E00, Quantizers.toHalf(Float.intBitsToFloat(0x7F800001)), "NaN payload dropped");
-        assertEquals((short) 0xFE00, Quantizers.toHalf(Float.intBitsToFloat(0xFFC12345)), "negative NaN");
+        assertEquals((short) 0x3C00, Rounding.toHalf(1 + 0x1p-11f), "tie -> even (down)");
+        assertEquals((short) 0x3C02, Rounding.toHalf(1 + 3 * 0x1p-11f), "tie -> even (up)");
+        assertEquals((short) 0x7BFF, Rounding.toHalf(65519f));
+        assertEquals((short) 0x7C00, Rounding.toHalf(65520f), "overflow -> inf");
+        assertEquals((short) 0x0001, Rounding.toHalf(0x1p-24f), "smallest subnormal");
+        assertEquals((short) 0x0000, Rounding.toHalf(0x1p-25f), "tie with zero -> zero");
+        assertEquals((short) 0x7E00, Rounding.toHalf(Float.intBitsToFloat(0x7F800001)), "NaN payload dropped");
+        assertEquals((short) 0xFE00, Rounding.toHalf(Float.intBitsToFloat(0xFFC12345)), "negative NaN");
     }
 
     @Test
@@ -152,10 +152,10 @@ class QuantizerTest {
     @Test
     void rejectsPartialBlocksAndUnsupportedTypes() {
         MemorySegment dst = MemorySegment.ofArray(new byte[64]);
-        assertThrows(IllegalArgumentException.class, () -> Quantizers.quantize(GgmlType.Q8_0, new float[16], 0, 16, dst, 0));
-        assertThrows(IllegalArgumentException.class, () -> Quantizers.quantize(GgmlType.Q3_K, new float[256], 0, 256, dst, 0));
-        assertTrue(Quantizers.canQuantizeTo(GgmlType.Q4_0));
-        assertEquals(false, Quantizers.canQuantizeTo(GgmlType.Q3_K));
+        assertThrows(IllegalArgumentException.class, () -> Kernels.quantize(GgmlType.Q8_0, new float[16], 0, 16, dst, 0));
+        assertThrows(IllegalArgumentException.class, () -> Kernels.quantize(GgmlType.Q3_K, new float[256], 0, 256, dst, 0));
+        assertTrue(Kernels.canQuantizeTo(GgmlType.Q4_0));
+        assertEquals(false, Kernels.canQuantizeTo(GgmlType.Q3_K));
     }
 
     @Test
@@ -163,7 +163,7 @@ class QuantizerTest {
         float[] x = new float[40];
         for (int i = 0; i < 40; i++) x[i] = i - 20;
         byte[] out = new byte[3 + 34];
-        Quantizers.quantize(GgmlType.Q8_0, x, 8, 32, MemorySegment.ofArray(out), 3);
+        Kernels.quantize(GgmlType.Q8_0, x, 8, 32, MemorySegment.ofArray(out), 3);
         byte[] alone = quantize(GgmlType.Q8_0, java.util.Arrays.copyOfRange(x, 8, 40));
         for (int j = 0; j < 34; j++) assertEquals(alone[j], out[3 + j]);
         assertEquals(0, out[0] | out[1] | out[2]);

@@ -70,26 +70,11 @@ final class TestWeights {
         return sum;
     }
 
-    /** The scalar reference dequantize of each type. */
-    static void dequantizeReference(GgmlType type, MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
-        switch (type) {
-            case F32 -> F32Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            case F16 -> F16Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            case BF16 -> BF16Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            case Q8_0 -> Q8_0Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            case Q4_0 -> Q4_0Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            case Q4_1 -> Q4_1Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            case Q5_0 -> Q5_0Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            case Q5_1 -> Q5_1Kernel.dequantizeReference(w, byteOffset, dst, dstOffset, n);
-            default -> throw new IllegalArgumentException(type.toString());
-        }
-    }
-
     /** The whole matrix dequantized by the reference, [rows][cols]. */
     static float[] referenceMatrix(WeightMatrix w) {
         float[] m = new float[w.rows() * w.cols()];
         for (int o = 0; o < w.rows(); o++) {
-            dequantizeReference(w.type(), w.data(), o * w.rowBytes(), m, o * w.cols(), w.cols());
+            Kernels.reference(w.type()).dequantize(w.data(), o * w.rowBytes(), m, o * w.cols(), w.cols());
         }
         return m;
     }

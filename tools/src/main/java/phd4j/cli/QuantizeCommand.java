@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import phd4j.convert.ModelQuantizer;
 import phd4j.gguf.GgufFile;
 import phd4j.simd.GgmlType;
-import phd4j.simd.Quantizers;
+import phd4j.simd.Kernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,10 +79,10 @@ final class QuantizeCommand implements Callable<Integer> {
     static GgmlType parseType(CommandSpec spec, String name) {
         try {
             GgmlType t = GgmlType.valueOf(name.toUpperCase(java.util.Locale.ROOT));
-            if (Quantizers.canQuantizeTo(t)) return t;
+            if (Kernels.canQuantizeTo(t)) return t;
         } catch (IllegalArgumentException notAType) {
             // reported below, with the list of types that work
         }
-        throw new ParameterException(spec.commandLine(), "unsupported type '" + name + "' (" + Quantizers.SUPPORTED + ")");
+        throw new ParameterException(spec.commandLine(), "unsupported type '" + name + "' (" + Kernels.SUPPORTED + ")");
     }
 }
