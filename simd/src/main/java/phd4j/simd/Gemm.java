@@ -29,12 +29,18 @@ public final class Gemm {
     /** Below this many multiply-adds, run on the calling thread. */
     private static final long MIN_PARALLEL = 1 << 15;
     /**
-     * Floats of transposed weights a prefill block aims at (256 KiB, a quarter of a core's L2).
-     * Blocks have at least 3L rows, so rows longer than BLOCK_FLOATS / 3L floats make larger blocks.
+     * Weight rows per prefill block: whole tiles of three output vectors at every width (3L = 12,
+     * 24 or 48). Fewer would leave the single-vector tile (4 FMAs per 5 loads) more of the work;
+     * more makes too few blocks to share among threads.
      */
-    private static final int BLOCK_FLOATS = 64 * 1024;
-    /** Most weight rows per prefill block; more makes too few blocks to share among threads. */
-    private static final int MAX_BLOCK_ROWS = 64;
+    static final int BLOCK_ROWS = 48;
+    /**
+     * Floats of transposed weights one pass over the activation rows reads (256 KiB, a quarter of
+     * a core's L2): a block's columns are taken in slices of this many floats, each continuing
+     * the sums of the one before (the same chains as in one pass), so the slice stays in L2 while
+     * every group of four activation rows runs over it, however long the weight rows.
+     */
+    private static final int SLICE_FLOATS = 64 * 1024;
 
     /** Per thread: one dequantized weight row, and a block of rows transposed. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -62,15 +68,6 @@ public final class Gemm {
     }
 
     /**
-     * Weight rows per prefill block for rows of {@code cols} elements: a multiple of 3L (whole
-     * tiles of three output vectors; the one-vector tile feeds 4 FMAs per 5 loads), 3L to 64.
-     */
-    static int blockRows(int cols) {
-        int r = BLOCK_FLOATS / Math.max(1, cols);
-        return Math.max(3 * L, Math.min(MAX_BLOCK_ROWS, r / (3 * L) * (3 * L)));
-    }
-
-    /**
      * Multiplies weight rows [o0, o1) of {@code w} with activation rows [0, nRows) of x into out,
      * as {@link WeightKernel#matmul} does, on the calling thread.
      */
@@ -91,7 +88,11 @@ public final class Gemm {
             for (; i < bound; i += L) FloatVector.fromArray(F, row, i).intoArray(wt, i * nw + j, down, 0);
             for (; i < cols; i++) wt[i * nw + j] = row[i];
         }
-        rows(0, nRows, nw, cols, x, 0, xStride, 1, wt, 0, nw, out, o0, outStride, false);
+        int slice = Math.max(1, SLICE_FLOATS / nw);
+        for (int k0 = 0; k0 < cols; k0 += slice) {
+            int k = Math.min(slice, cols - k0);
+            rows(0, nRows, nw, k, x, k0, xStride, 1, wt, k0 * nw, nw, out, o0, outStride, k0 > 0);
+        }
     }
 
     private static float[] buffer(int which, int floats) {

@@ -79,7 +79,7 @@ public final class MatMul {
         }
         WeightKernel kernel = Kernels.of(w.type());
         if (useGemm(nRows)) {
-            int block = Gemm.blockRows(cols);
+            int block = Gemm.BLOCK_ROWS;
             int blocks = (rows + block - 1) / block;
             if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {
                 Gemm.multiply(kernel, w, x, cols, nRows, out, rows, 0, rows);
