@@ -1,7 +1,7 @@
 package phd4j.simd;
 
 import java.lang.foreign.MemorySegment;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -43,7 +43,7 @@ public final class Kernels {
     private record Entry(WeightKernel kernel, Quantizer quantizer, Dequantizer reference) {
     }
 
-    private static final Map<GgmlType, Entry> TABLE = new EnumMap<>(GgmlType.class);
+    private static final Map<GgmlType, Entry> TABLE = new LinkedHashMap<>();
 
     private static void add(WeightKernel kernel, Quantizer quantizer, Dequantizer reference) {
         TABLE.put(kernel.type(), new Entry(kernel, quantizer, reference));

@@ -156,6 +156,19 @@ class QuantizerTest {
         assertThrows(IllegalArgumentException.class, () -> Kernels.quantize(GgmlType.Q3_K, new float[256], 0, 256, dst, 0));
         assertTrue(Kernels.canQuantizeTo(GgmlType.Q4_0));
         assertEquals(false, Kernels.canQuantizeTo(GgmlType.Q3_K));
+        assertEquals("16 values is not a multiple of the Q8_0 block size 32",
+                assertThrows(IllegalArgumentException.class, () -> Kernels.quantize(GgmlType.Q8_0, new float[16], 0, 16, dst, 0)).getMessage());
+    }
+
+    @Test
+    void theRegistryListsWhatItCanWriteInTableOrder() {
+        assertEquals("F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K", Kernels.SUPPORTED);
+        for (GgmlType t : GgmlType.values()) {
+            assertEquals(java.util.List.of(Kernels.SUPPORTED.split(", ")).contains(t.toString()), Kernels.canQuantizeTo(t), t.toString());
+            if (Kernels.canQuantizeTo(t)) assertTrue(t.hasKernel(), t + " is written but not read");
+        }
+        assertTrue(GgmlType.Q5_1.hasKernel());
+        assertEquals(false, GgmlType.Q8_1.hasKernel());
     }
 
     @Test
