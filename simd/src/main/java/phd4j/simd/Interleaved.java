@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #blockCodes}). Every supported type's block is exactly that in f32, so the copy loses
  * nothing; the mapped file stays the source of everything else (prefill's GEMM, the embedding).
  * How a group's block is laid out and multiplied is the subclass's: {@link InterleavedQ4} for
- * 4-bit codes, {@link InterleavedQ6K} for 6-bit ones.
+ * 4-bit codes, {@link InterleavedInt8} for 6-bit ones.
  *
  * <p>Which loop a call runs: {@link #multiply} takes each group in turn and, for it, each
  * activation row ({@code group1}): one loop per layout, whatever the row count. A four-row tile
@@ -38,7 +38,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ran boxed (2.5 GFLOP/s for Q4_0; four one-row passes over the group, whose 40 KB stay in L2,
  * give 95). Rows of a group past the matrix's last row are zero and never stored.
  */
-public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
+public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 {
     /** Shorts with as many bits as a float vector: G = 2L lanes, one weight row each. */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     /** Weight rows per group. */
@@ -73,7 +73,7 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
 
     /** Bytes {@link #of} allocates for a rows x cols matrix of {@code type}: rows rounded up to whole groups. */
     public static long bytesFor(GgmlType type, int rows, int cols) {
-        long perBlock = type == GgmlType.Q6_K ? InterleavedQ6K.BLOCK_BYTES : InterleavedQ4.blockBytes(type != GgmlType.Q4_0);
+        long perBlock = type == GgmlType.Q6_K ? InterleavedInt8.BLOCK_BYTES : InterleavedQ4.blockBytes(type != GgmlType.Q4_0);
         return (long) ((rows + G - 1) / G) * (cols / BLOCK) * perBlock;
     }
 
@@ -84,7 +84,7 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ6K {
     public static Interleaved of(WeightMatrix w, Arena arena, WorkerPool pool) {
         if (!supports(w.type())) throw new IllegalArgumentException("no interleaved layout for " + w.type());
         MemorySegment data = arena.allocate(bytesFor(w.type(), w.rows(), w.cols()), 64);
-        Interleaved m = w.type() == GgmlType.Q6_K ? new InterleavedQ6K(data, w.rows(), w.cols())
+        Interleaved m = w.type() == GgmlType.Q6_K ? new InterleavedInt8(data, w.rows(), w.cols())
                 : new InterleavedQ4(data, w.rows(), w.cols(), w.type() != GgmlType.Q4_0);
         // each group is assembled on the heap and copied out whole (element-wise native writes
         // cost a bounds check per byte)

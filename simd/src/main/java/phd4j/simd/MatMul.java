@@ -43,7 +43,7 @@ public final class MatMul {
         Q8Activations q = Q8Activations.forThread().quantize(x, cols, nRows, cols);
         WorkerPool.RangeTask task = switch (w) {
             case InterleavedQ4 q4 -> (start, end) -> q4.multiply(q, nRows, out, rows, start, end);
-            case InterleavedQ6K q6 -> (start, end) -> q6.multiply(q, nRows, out, rows, start, end);
+            case InterleavedInt8 q8 -> (start, end) -> q8.multiply(q, nRows, out, rows, start, end);
         };
         if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {
             task.run(0, w.groups());
