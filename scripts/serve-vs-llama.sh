@@ -23,6 +23,14 @@ round_timeout=${ROUND_TIMEOUT:-420}
 url=http://127.0.0.1:$port
 # a prompt of some length, the same for both servers (client i appends " i", so no two share a cache)
 prompt="The old lighthouse keeper climbed the spiral stairs every evening to light the lamp, and as the fog rolled in from the sea he wrote in his log"
+# llama-server: all -n tokens (ignore_eos), every prompt evaluated in full as phd serve does (no
+# reuse of a slot's cached prefix: the clients' prompts differ only at the end), and no byte tokens
+# 0x80-0xFF (ids 131-258 in these files' vocabulary): on these random weights it emits lone ones,
+# and then ends the stream with a 500, "output that does not match the expected Content-only
+# format", where phd serve streams U+FFFD. phd serve gets none of these fields.
+ban=${BAN_TOKENS:-131-258}
+bias=$(seq -s, -f '[%g,false]' "${ban%-*}" "${ban#*-}")
+llama_extra="{\"ignore_eos\":true,\"cache_prompt\":false,\"logit_bias\":[$bias]}"
 log=${TMPDIR:-/tmp}/serve-vs-llama-$port
 mkdir -p "$log"
 
@@ -77,9 +85,11 @@ for model in "${models[@]}"; do
     for name in phd llama; do
       t0=$(date +%s)
       start_server "$name" "$model" "$np"
+      extra='{}'
+      [ "$name" = phd ] || extra=$llama_extra
       # a warm-up round, not reported (the JIT; the file's pages)
-      timeout 120 "$root/phd" loadgen --url "$url" -c 2 -n 16 -p "$prompt" --ignore-eos >/dev/null
-      out=$(timeout "$round_timeout" "$root/phd" loadgen --url "$url" -c "$clients" -n "$tokens" -p "$prompt" --ignore-eos) \
+      timeout 120 "$root/phd" loadgen --url "$url" -c 2 -n 16 -p "$prompt" --extra "$extra" >/dev/null
+      out=$(timeout "$round_timeout" "$root/phd" loadgen --url "$url" -c "$clients" -n "$tokens" -p "$prompt" --extra "$extra") \
         || { echo "serve-vs-llama: $name rounds failed or passed ${round_timeout}s" >&2; echo "$out" >&2; exit 1; }
       hwm=$(status_mib "$pid" VmHWM)
       stop_server

@@ -48,8 +48,10 @@ final class LoadgenCommand implements Callable<Integer> {
     @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time", description = "the prompt (client i appends ' i', so the prompts differ)")
     String prompt;
 
-    @Option(names = "--ignore-eos", description = "send llama-server's ignore_eos, so that it generates all -n tokens (phd serve ignores the field)")
-    boolean ignoreEos;
+    @Option(names = "--extra", paramLabel = "JSON",
+            description = "a JSON object whose fields are added to every request of the rounds, e.g. llama-server's "
+                    + "'{\"ignore_eos\":true,\"cache_prompt\":false}' (phd serve ignores fields it does not know)")
+    String extra;
 
     @Option(names = "--repeat", defaultValue = "1", description = "rounds per client count, reported one by one (default: ${DEFAULT-VALUE})")
     int repeat;
@@ -77,6 +79,7 @@ final class LoadgenCommand implements Callable<Integer> {
         if (tokens < 1) throw bad("-n must be >= 1, got " + tokens);
         if (clients.stream().anyMatch(c -> c < 1)) throw bad("-c counts must be >= 1, got " + clients);
         if (duration < 0 || sample < 1) throw bad("--duration must be >= 0 and --sample >= 1");
+        ObjectNode extraFields = extraFields();
         if (duration > 0) {
             if (clients.size() != 1) throw bad("--duration takes one -c count, got " + clients);
             return new LoadSoak(url, prompt, tokens).run(clients.getFirst(), duration, sample, pid, out) == 0 ? 0 : 1;
@@ -92,7 +95,7 @@ final class LoadgenCommand implements Callable<Integer> {
                     List<Future<Stream>> streams = new ArrayList<>();
                     for (int i = 0; i < c; i++) {
                         String p = prompt + " " + i;
-                        streams.add(pool.submit(() -> stream(http, p)));
+                        streams.add(pool.submit(() -> stream(http, p, extraFields)));
                     }
                     long first = Long.MAX_VALUE, last = 0;
                     List<Long> ttft = new ArrayList<>();
@@ -121,10 +124,20 @@ final class LoadgenCommand implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    private Stream stream(HttpClient http, String p) throws Exception {
+    private ObjectNode extraFields() {
+        if (extra == null) return JSON.createObjectNode();
+        try {
+            if (JSON.readTree(extra) instanceof ObjectNode o) return o;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw bad("--extra is not JSON: " + e.getOriginalMessage());
+        }
+        throw bad("--extra must be a JSON object, got " + extra);
+    }
+
+    private Stream stream(HttpClient http, String p, ObjectNode extraFields) throws Exception {
         ObjectNode request = JSON.createObjectNode().put("prompt", p).put("max_tokens", tokens).put("temperature", 0).put("stream", true);
         request.set("stream_options", JSON.createObjectNode().put("include_usage", true));
-        if (ignoreEos) request.put("ignore_eos", true);
+        request.setAll(extraFields);
         String body = request.toString();
         HttpRequest req = HttpRequest.newBuilder(URI.create(url + "/v1/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
