@@ -156,7 +156,8 @@ final class LoadSoak {
         }
     }
 
-    private static double percentile(List<Long> sorted, int p) {
+    /** The nearest-rank percentile of sorted values. */
+    static double percentile(List<Long> sorted, int p) {
         int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
     }

@@ -35,6 +35,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "larger reads prompts faster (default: ${DEFAULT-VALUE})")
     int promptChunk;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "close a connection whose request (line, headers, body) is not all in after this long, "
+                    + "or that sends nothing for min(SECONDS, 30); generating and streaming the answer are not bounded (default: ${DEFAULT-VALUE})")
+    int timeout;
+
     @Option(names = "--api-key", paramLabel = "KEY", description = "require 'Authorization: Bearer KEY' (not on /health)")
     String apiKey;
 
@@ -43,7 +48,11 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw common.bad("--port must be in 0..65535, got " + port);
         if (slots < 1) throw common.bad("-np must be >= 1, got " + slots);
         if (promptChunk < 1) throw common.bad("--prompt-chunk must be >= 1, got " + promptChunk);
+        if (timeout < 1) throw common.bad("--timeout must be >= 1 second, got " + timeout);
         PrintWriter err = common.spec.commandLine().getErr();
+        if (!Server.limitRequestTime(timeout) && VerboseOption.verbose) {
+            err.println("serve: --timeout not applied: a server made earlier in this JVM fixed the HTTP server's time limits");
+        }
         try (Server server = new Server(host, port, apiKey, err, VerboseOption.verbose);
              Model model = Model.load(common.model(), common.loadOptions(phdOptions.config()))) {
             PhdOptions.announce(model, err);

@@ -47,6 +47,25 @@ public final class Server implements AutoCloseable {
     private final PrintWriter log;
     private final boolean verbose;
     private volatile Loaded loaded; // null while the model loads: /health answers 503
+    private static volatile boolean made; // a server exists: the JDK server's time limits are fixed
+
+    /**
+     * Closes the connections of clients that do not send a whole request in time: one that has
+     * sent nothing for {@code min(seconds, 30)} s (30 s: the JDK's idle interval, which also
+     * bounds a kept-alive connection between requests), and one whose request line, headers and
+     * body are not all in {@code seconds} s after its first byte (whether it stopped mid-request
+     * or drips it). The time to generate and stream a response is not bounded. The JDK's server
+     * reads these settings once per JVM, when its first server is made: returns false, changing
+     * nothing, when that has happened (only where servers share a JVM, as in tests).
+     */
+    public static boolean limitRequestTime(int seconds) {
+        if (seconds < 1) throw new IllegalArgumentException("a request time limit must be >= 1 s, not " + seconds);
+        if (made) return false;
+        System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(seconds));
+        // how often silent new connections are looked at (the JDK's default is every 10 s)
+        System.setProperty("sun.net.httpserver.clockTick", "1000");
+        return true;
+    }
 
     /** What the handlers need once the model is there. */
     record Loaded(Model model, String modelId, ChatTemplate template, Slots slots, Scheduler scheduler) {}
@@ -55,6 +74,7 @@ public final class Server implements AutoCloseable {
         this.apiKey = apiKey;
         this.log = log;
         this.verbose = verbose;
+        made = true;
         http = HttpServer.create(new InetSocketAddress(host, port), 256);
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.createContext("/", this::handle);
