@@ -36,8 +36,11 @@ import phd4j.chat.ChatTemplateException;
  * goes away stops its generation at the next token.
  */
 public final class Server implements AutoCloseable {
-    /** Bodies larger than this are refused with 413 before they are read. */
+    /** Bodies larger than this are refused with 413 and not kept. */
     static final int MAX_BODY = 8 << 20;
+
+    /** How much of a refused body is read and dropped so the client gets its 413 (see tooLarge). */
+    private static final long DRAIN_LIMIT = 64L << 20;
 
     /** Strict: a body with anything after its JSON value ("{...} junk") is malformed, not the value. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -291,14 +294,14 @@ public final class Server implements AutoCloseable {
 
     private static JsonNode body(HttpExchange ex) throws IOException {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
-        if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY) {
-            throw ApiException.status(413, "invalid_request_error", "the body is larger than " + (MAX_BODY >> 20) + " MiB");
-        }
         byte[] bytes;
         try (InputStream in = ex.getRequestBody()) {
+            if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY) {
+                throw tooLarge(in);
+            }
             bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) throw tooLarge(in);
         }
-        if (bytes.length > MAX_BODY) throw ApiException.status(413, "invalid_request_error", "the body is larger than " + (MAX_BODY >> 20) + " MiB");
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
@@ -307,6 +310,20 @@ public final class Server implements AutoCloseable {
         }
         if (text.isBlank()) throw ApiException.badRequest(null, "the body is empty; a JSON object is expected");
         return JSON.readTree(text);
+    }
+
+    /**
+     * The 413 for a body over {@link #MAX_BODY}, after reading what the client still sends of it
+     * (up to {@link #DRAIN_LIMIT}): a connection closed with unread bytes is reset, and a reset
+     * can discard the answer before the client, still busy sending, reads it.
+     */
+    private static ApiException tooLarge(InputStream in) throws IOException {
+        for (long left = DRAIN_LIMIT; left > 0; ) {
+            long n = in.skip(left);
+            if (n <= 0 && in.read() < 0) break;
+            left -= Math.max(n, 1);
+        }
+        return ApiException.status(413, "invalid_request_error", "the body is larger than " + (MAX_BODY >> 20) + " MiB");
     }
 
     private static int send(HttpExchange ex, int status, JsonNode body) throws IOException {
