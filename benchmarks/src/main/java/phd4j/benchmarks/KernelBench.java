@@ -69,7 +69,7 @@ public class KernelBench {
 
     /**
      * True: the product runs on the interleaved copy the engine makes at load for the types that
-     * have one (Q4_0, Q4_1, Q4_K, Q6_K; phd's default); false: on the file's own layout (--no-repack).
+     * have one (Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K; phd's default); false: on the file's own layout (--no-repack).
      * The rates count the file's bytes either way, so the two compare per byte of the model.
      */
     @Param({"true"})

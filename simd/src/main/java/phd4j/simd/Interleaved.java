@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #blockCodes}). Every supported type's block is exactly that in f32, so the copy loses
  * nothing; the mapped file stays the source of everything else (prefill's GEMM, the embedding).
  * How a group's block is laid out and multiplied is the subclass's: {@link InterleavedQ4} for
- * 4-bit codes, {@link InterleavedInt8} for 6-bit ones.
+ * 4-bit codes, {@link InterleavedInt8} for 5- and 6-bit ones.
  *
  * <p>Which loop a call runs: {@link #multiply} takes each group in turn and, for it, each
  * activation row ({@code group1}): one loop per layout, whatever the row count. A four-row tile
@@ -66,14 +66,19 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
     /** Whether {@link #of} takes matrices of this type. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case Q4_0, Q4_1, Q4_K, Q6_K -> true;
+            case Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
 
+    /** Whether the type's codes fit a nibble ({@link InterleavedQ4}); the others take a byte ({@link InterleavedInt8}). */
+    private static boolean fourBit(GgmlType type) {
+        return type == GgmlType.Q4_0 || type == GgmlType.Q4_1 || type == GgmlType.Q4_K;
+    }
+
     /** Bytes {@link #of} allocates for a rows x cols matrix of {@code type}: rows rounded up to whole groups. */
     public static long bytesFor(GgmlType type, int rows, int cols) {
-        long perBlock = type == GgmlType.Q6_K ? InterleavedInt8.BLOCK_BYTES : InterleavedQ4.blockBytes(type != GgmlType.Q4_0);
+        long perBlock = fourBit(type) ? InterleavedQ4.blockBytes(type != GgmlType.Q4_0) : InterleavedInt8.blockBytes(type);
         return (long) ((rows + G - 1) / G) * (cols / BLOCK) * perBlock;
     }
 
@@ -84,8 +89,8 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
     public static Interleaved of(WeightMatrix w, Arena arena, WorkerPool pool) {
         if (!supports(w.type())) throw new IllegalArgumentException("no interleaved layout for " + w.type());
         MemorySegment data = arena.allocate(bytesFor(w.type(), w.rows(), w.cols()), 64);
-        Interleaved m = w.type() == GgmlType.Q6_K ? new InterleavedInt8(data, w.rows(), w.cols())
-                : new InterleavedQ4(data, w.rows(), w.cols(), w.type() != GgmlType.Q4_0);
+        Interleaved m = fourBit(w.type()) ? new InterleavedQ4(data, w.rows(), w.cols(), w.type() != GgmlType.Q4_0)
+                : new InterleavedInt8(data, w.rows(), w.cols(), w.type());
         // each group is assembled on the heap and copied out whole (element-wise native writes
         // cost a bounds check per byte)
         long groupBytes = m.blocks * m.blockBytes;
@@ -134,6 +139,25 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
                 MemorySegment packed = MemorySegment.ofArray(row);
                 halves(scales, mins, half(row, at) * KQuants.scale6(packed, at + 4, s), half(row, at + 2) * KQuants.min6(packed, at + 4, s));
             }
+            case Q5_0 -> { // [fp16 d][u32 qh: bit 4 of code e][16 bytes as Q4_0], weight = d * (code - 16)
+                at = 22 * b;
+                fiveBits(row, at + 6, at + 2, codes);
+                halves(scales, mins, half(row, at), 16 * half(row, at));
+            }
+            case Q5_1 -> { // [fp16 d][fp16 m][qh][16 bytes], weight = d * code + m
+                at = 24 * b;
+                fiveBits(row, at + 8, at + 4, codes);
+                halves(scales, mins, half(row, at), -half(row, at + 2));
+            }
+            case Q5_K -> { // super-blocks of 8 sub-blocks, see Q5KKernel
+                at = Q5KKernel.BLOCK_BYTES * (b / 8);
+                int s = b % 8, from = at + 48 + 32 * (s / 2), shift = 4 * (s & 1);
+                for (int i = 0; i < BLOCK; i++) {
+                    codes[i] = (byte) ((row[from + i] & 0xFF) >> shift & 15 | ((row[at + 16 + i] & 0xFF) >> s & 1) << 4);
+                }
+                MemorySegment packed = MemorySegment.ofArray(row);
+                halves(scales, mins, half(row, at) * KQuants.scale6(packed, at + 4, s), half(row, at + 2) * KQuants.min6(packed, at + 4, s));
+            }
             case Q6_K -> { // super-blocks of 8 blocks, 16 sub-blocks: see Q6KKernel for where element i's bits are
                 at = Q6KKernel.BLOCK_BYTES * (b / 8);
                 float d = half(row, at + 208);
@@ -162,6 +186,13 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
             codes[j] = (byte) (q & 15);
             codes[j + 16] = (byte) (q >> 4);
         }
+    }
+
+    /** The 5-bit codes of a Q5_0 or Q5_1 block: nibbles at {@code at}, bit 4 of code e in bit e of the u32 at {@code qh}. */
+    private static void fiveBits(byte[] row, int at, int qh, byte[] codes) {
+        nibbles(row, at, codes);
+        int high = row[qh] & 0xFF | (row[qh + 1] & 0xFF) << 8 | (row[qh + 2] & 0xFF) << 16 | (row[qh + 3] & 0xFF) << 24;
+        for (int e = 0; e < BLOCK; e++) codes[e] |= (byte) ((high >>> e & 1) << 4);
     }
 
     /** Row {@code row} of w, its bytes as in the file. */

@@ -11,29 +11,48 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The {@link Interleaved} copy of a Q6_K matrix as one byte a weight: codes 0..63, weight =
- * scale * (code - 32), a scale per 16 columns. Per group, per 32-column block (10 bits a weight;
- * the file has 6.56):
+ * The {@link Interleaved} copy of a Q6_K, Q5_0, Q5_1 or Q5_K matrix as one byte a weight: codes
+ * 0..63 (6 bits) or 0..31 (5 bits), centred on o = 32 or 16, and a scale per 16 columns. Per
+ * group, per 32-column block (10 or 11 bits a weight; the files have 6.56, 5.5, 6 and 5.5):
  * <pre>
  * offset   size  field
  *      0   32 G  codes: byte j * G + lane(r) holds the code of column j of row r, j = 0..31
- *   32 G    4 G  scale of columns 0..15 of each row's block (f32: d * the int8 sub-block scale)
+ *   32 G    4 G  scale s of columns 0..15 of each row's block (f32)
  *   36 G    4 G  scale of columns 16..31
+ *   40 G    4 G  bias o s - m of each row's block (f32); only for Q5_1 and Q5_K, whose halves
+ *                share s and min m (for Q6_K and Q5_0, m = o s)
  * </pre>
- * A code is then one load and a multiply, where the packed 6 bits (a nibble plane and a 2-bit
- * plane, 8 bits a weight with the scales) took a mask, two shifts and an or per code: KernelBench
- * 8192 x 4096, 2 threads, 72 GFLOP/s against 32, for 1.25 times the bytes. A 16-bit lane cannot
- * hold the sum of 16 products (|code - 32| * |xq| <= 32 * 127, times 16 is 65024), but it holds 8
- * exactly (32512): each quarter of the block is summed on its own ({@link #quarter}), and the two
- * quarters of a scale are added as ints. The byte lane of row r is {@link #lane}(r), not r (see
- * {@link #group1}); the scales are in row order.
+ * With weight = s code - m = s (code - o) + (o s - m), a block's product with x = dx xq is
+ * dx s S + (o s - m) dx sum xq, where S = sum (code - o) xq. A code is one load and a multiply,
+ * where Q6_K's packed 6 bits (a nibble plane and a 2-bit plane, 8 bits a weight with the scales)
+ * took a mask, two shifts and an or per code: KernelBench 8192 x 4096, 2 threads, 72 GFLOP/s
+ * against 32, for 1.25 times the bytes. A 16-bit lane cannot hold the sum of 16 products
+ * (|code - o| xq <= 32 * 127, times 16 is 65024), but it holds 8 exactly (32512): each quarter
+ * of the block is summed on its own ({@link #quarter}), and the two quarters of a scale are added
+ * as ints. The byte lane of row r is {@link #lane}(r), not r (see {@link #group1}); the scales
+ * are in row order.
  */
 final class InterleavedInt8 extends Interleaved {
     private static final long SCALES = 32L * G;
-    static final long BLOCK_BYTES = 40L * G;
+    private static final long BIAS = 40L * G;
 
-    InterleavedInt8(MemorySegment data, int rows, int cols) {
-        super(data, rows, cols, BLOCK_BYTES);
+    /** The centre o of the codes. */
+    private final short offset;
+    /** Whether blocks have a bias (Q5_1, Q5_K). */
+    private final boolean bias;
+
+    InterleavedInt8(MemorySegment data, int rows, int cols, GgmlType type) {
+        super(data, rows, cols, blockBytes(type));
+        this.offset = (short) (type == GgmlType.Q6_K ? 32 : 16);
+        this.bias = hasBias(type);
+    }
+
+    private static boolean hasBias(GgmlType type) {
+        return type == GgmlType.Q5_1 || type == GgmlType.Q5_K;
+    }
+
+    static long blockBytes(GgmlType type) {
+        return hasBias(type) ? BIAS + 4L * G : BIAS;
     }
 
     @Override
@@ -42,9 +61,10 @@ final class InterleavedInt8 extends Interleaved {
         for (int j = 0; j < BLOCK; j++) putByte(to, at + (long) j * G + lane, codes[j]);
         putFloat(to, at + SCALES + 4L * r, scales[0]);
         putFloat(to, at + SCALES + 4L * G + 4L * r, scales[1]);
+        if (bias) putFloat(to, at + BIAS + 4L * r, offset * scales[0] - mins[0]);
     }
 
-    /** sum (code - 32) xq over the 8 columns [8k, 8k + 8) of the block at byte {@code block}, per row, modulo 2^16. */
+    /** sum (code - o) xq over the 8 columns [8k, 8k + 8) of the block at byte {@code block}, per row, modulo 2^16. */
     private ShortVector quarter(long block, short[] q, int xb, int k) {
         ShortVector sum = ShortVector.zero(S);
         int xSum = 0;
@@ -52,7 +72,7 @@ final class InterleavedInt8 extends Interleaved {
             sum = sum.add(bytes(block + (long) j * G).mul(q[xb + j]));
             xSum += q[xb + j];
         }
-        return sum.sub((short) (32 * xSum));
+        return sum.sub((short) (offset * xSum));
     }
 
     @Override
@@ -87,6 +107,11 @@ final class InterleavedInt8 extends Interleaved {
                 long scales = block + SCALES + 4L * G * h;
                 lo = scaled(lowInts(first).add(lowInts(second)), dx).fma(floats(scales, 0), lo);
                 hi = scaled(highInts(first).add(highInts(second)), dx).fma(floats(scales, 1), hi);
+            }
+            if (bias) {
+                FloatVector dSum = FloatVector.broadcast(F, x.dSum[r * blocks + b]);
+                lo = dSum.fma(floats(block + BIAS, 0), lo);
+                hi = dSum.fma(floats(block + BIAS, 1), hi);
             }
         }
         store(lo, hi, out, r * outStride + g * G, valid);

@@ -18,13 +18,13 @@ import java.util.stream.Collectors;
  *   Q8_0      32  Q8_0Kernel  Q8_0Kernel.quantize           Q8_0Kernel.dequantizeReference
  *   Q4_0      32  Q4_0Kernel  Q4_0Kernel.quantize           Q4_0Kernel.dequantizeReference
  *   Q4_1      32  Q4_1Kernel  -                             Q4_1Kernel.dequantizeReference
- *   Q5_0      32  Q5_0Kernel  -                             Q5_0Kernel.dequantizeReference
- *   Q5_1      32  Q5_1Kernel  -                             Q5_1Kernel.dequantizeReference
+ *   Q5_0      32  Q5_0Kernel  Q5_0Kernel.quantize           Q5_0Kernel.dequantizeReference
+ *   Q5_1      32  Q5_1Kernel  Q5_1Kernel.quantize           Q5_1Kernel.dequantizeReference
  *   Q4_K     256  Q4KKernel   Q4KKernel.quantize            Q4KKernel.dequantizeReference
  *   Q5_K     256  Q5KKernel   Q5KKernel.quantize            Q5KKernel.dequantizeReference
  *   Q6_K     256  Q6KKernel   Q6KKernel.quantize            Q6KKernel.dequantizeReference
  * </pre>
- * F16, BF16, Q8_0 and Q4_0 quantize bit-exactly as llama.cpp does; the K-quants (search shared in
+ * F16, BF16, Q8_0, Q4_0, Q5_0 and Q5_1 quantize bit-exactly as llama.cpp does; the K-quants (search shared in
  * {@link KQuantizer}) start from llama.cpp's choices and improve on them, so they are at least as
  * accurate but not identical. Every other {@link GgmlType} can be read and validated, not computed.
  */
@@ -56,8 +56,8 @@ public final class Kernels {
         add(Q8_0Kernel.INSTANCE, Q8_0Kernel::quantize, Q8_0Kernel::dequantizeReference);
         add(Q4_0Kernel.INSTANCE, Q4_0Kernel::quantize, Q4_0Kernel::dequantizeReference);
         add(Q4_1Kernel.INSTANCE, null, Q4_1Kernel::dequantizeReference);
-        add(Q5_0Kernel.INSTANCE, null, Q5_0Kernel::dequantizeReference);
-        add(Q5_1Kernel.INSTANCE, null, Q5_1Kernel::dequantizeReference);
+        add(Q5_0Kernel.INSTANCE, Q5_0Kernel::quantize, Q5_0Kernel::dequantizeReference);
+        add(Q5_1Kernel.INSTANCE, Q5_1Kernel::quantize, Q5_1Kernel::dequantizeReference);
         add(Q4KKernel.INSTANCE, Q4KKernel::quantize, Q4KKernel::dequantizeReference);
         add(Q5KKernel.INSTANCE, Q5KKernel::quantize, Q5KKernel::dequantizeReference);
         add(Q6KKernel.INSTANCE, Q6KKernel::quantize, Q6KKernel::dequantizeReference);

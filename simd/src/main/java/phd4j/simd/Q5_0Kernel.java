@@ -32,6 +32,44 @@ public final class Q5_0Kernel extends RowDotKernel {
         return GgmlType.Q5_0;
     }
 
+    /**
+     * F32 to Q5_0 as llama.cpp's quantize_row_q5_0_ref: d = the value of largest magnitude / -16
+     * (the first of equal magnitudes), code = min(31, trunc(x / d + 16.5)).
+     */
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        int[] codes = new int[BLOCK];
+        for (int b = 0; b < n / BLOCK; b++) {
+            int x = srcOff + b * BLOCK;
+            long block = dstOffset + (long) b * BLOCK_BYTES;
+            float amax = 0, max = 0;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[x + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -16;
+            float id = d != 0 ? 1 / d : 0;
+            dst.set(Lanes.SHORT_LE, block, Rounding.toHalf(d));
+            for (int j = 0; j < BLOCK; j++) {
+                codes[j] = Math.min(31, (int) (src[x + j] * id + 16.5f));
+            }
+            pack(codes, dst, block + QH, block + QS);
+        }
+    }
+
+    /** Writes 32 five-bit codes as Q5_0 and Q5_1 hold them: bit 4 of code e is bit e of qh, the low bits nibbles of qs. */
+    static void pack(int[] codes, MemorySegment dst, long qhOffset, long qsOffset) {
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int lo = codes[j], hi = codes[j + 16];
+            dst.set(ValueLayout.JAVA_BYTE, qsOffset + j, (byte) ((lo & 0x0F) | (hi & 0x0F) << 4));
+            qh |= (lo >>> 4 & 1) << j | (hi >>> 4 & 1) << (j + 16);
+        }
+        dst.set(Lanes.INT_LE, qhOffset, qh);
+    }
+
     /** Scalar reference, written for clarity: the tests compare the vector code against it. */
     static void dequantizeReference(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {

@@ -33,6 +33,31 @@ public final class Q5_1Kernel extends RowDotKernel {
         return GgmlType.Q5_1;
     }
 
+    /**
+     * F32 to Q5_1 as llama.cpp's quantize_row_q5_1_ref: d = (max - min) / 31, m = min,
+     * code = round half up of (x - min) / d.
+     */
+    static void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOffset) {
+        int[] codes = new int[BLOCK];
+        for (int b = 0; b < n / BLOCK; b++) {
+            int x = srcOff + b * BLOCK;
+            long block = dstOffset + (long) b * BLOCK_BYTES;
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < BLOCK; j++) {
+                min = Math.min(min, src[x + j]);
+                max = Math.max(max, src[x + j]);
+            }
+            float d = (max - min) / 31;
+            float id = d != 0 ? 1 / d : 0;
+            dst.set(Lanes.SHORT_LE, block, Rounding.toHalf(d));
+            dst.set(Lanes.SHORT_LE, block + M, Rounding.toHalf(min));
+            for (int j = 0; j < BLOCK; j++) {
+                codes[j] = Math.min(31, (int) ((src[x + j] - min) * id + 0.5f));
+            }
+            Q5_0Kernel.pack(codes, dst, block + QH, block + QS);
+        }
+    }
+
     /** Scalar reference, written for clarity: the tests compare the vector code against it. */
     static void dequantizeReference(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {

@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * A row-major weight matrix of {@code rows} x {@code cols} elements of one type, stored as in
  * ggml: each row is {@code cols / blockSize} consecutive blocks. In ggml's terms {@code cols} is
  * ne[0] (the input dimension) and {@code rows} is ne[1] (the output dimension).
- * {@code interleaved} is the decode path's integer-kernel copy of a Q4_0, Q4_1, Q4_K or Q6_K matrix ({@link #withInterleaved}),
+ * {@code interleaved} is the decode path's integer-kernel copy of a Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K or Q6_K matrix ({@link #withInterleaved}),
  * or null: {@code data} stays what everything else reads.
  */
 public record WeightMatrix(GgmlType type, MemorySegment data, int rows, int cols, Interleaved interleaved) {

@@ -17,12 +17,12 @@ class InterleavedTest {
     private static final int[] N_ROWS = {1, 2, 3, 4, 5, 8, 9};
 
     private static int[] colsFor(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q6_K ? new int[] {256, 768} : new int[] {32, 96, 224, 4128};
+        return type.blockSize == 256 ? new int[] {256, 768} : new int[] {32, 96, 224, 4128};
     }
 
     private static WeightMatrix random(Arena arena, GgmlType type, int rows, int cols, Random rnd) {
         return switch (type) {
-            case Q4_K -> new WeightMatrix(type, KQuantKernelTest.randomBlocks(type, (long) rows * cols / 256, new int[] {0, 2}, rnd), rows, cols);
+            case Q4_K, Q5_K -> new WeightMatrix(type, KQuantKernelTest.randomBlocks(type, (long) rows * cols / 256, new int[] {0, 2}, rnd), rows, cols);
             case Q6_K -> new WeightMatrix(type, KQuantKernelTest.randomBlocks(type, (long) rows * cols / 256, new int[] {208}, rnd), rows, cols);
             default -> TestWeights.random(arena, type, rows, cols, rnd);
         };
@@ -43,7 +43,7 @@ class InterleavedTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q5_0", "Q5_1", "Q5_K", "Q6_K"})
     void blockCodesDequantizeAsTheTypesOwnReference(GgmlType type) {
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
@@ -61,7 +61,7 @@ class InterleavedTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q5_0", "Q5_1", "Q5_K", "Q6_K"})
     void multiplyMatchesTheScalarReferenceOnEveryTile(GgmlType type) {
         Random rnd = new Random(10 + type.id);
         try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1)) {
@@ -91,7 +91,7 @@ class InterleavedTest {
      * half a step d of each block, so |error| <= sum over blocks of d / 2 * sum |w|.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q5_0", "Q5_1", "Q5_K", "Q6_K"})
     void errorAgainstTheExactProductIsBoundedByTheActivationRounding(GgmlType type) {
         Random rnd = new Random(20 + type.id);
         int cols = colsFor(type)[1], rows = 33;
@@ -120,7 +120,7 @@ class InterleavedTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q4_K", "Q5_0", "Q5_1", "Q5_K", "Q6_K"})
     void resultsDoNotDependOnTheThreadCount(GgmlType type) {
         Random rnd = new Random(30 + type.id);
         int cols = colsFor(type)[1];

@@ -100,6 +100,39 @@ class QuantizerTest {
         assertArrayEquals(expect, quantize(GgmlType.Q4_0, new float[32]));
     }
 
+    /** Code e of a Q5_0 or Q5_1 block whose qh is at qh and nibbles at qs. */
+    private static int code5(byte[] q, int qh, int qs, int e) {
+        int bits = (q[qh] & 0xFF) | (q[qh + 1] & 0xFF) << 8 | (q[qh + 2] & 0xFF) << 16 | (q[qh + 3] & 0xFF) << 24;
+        int nibble = e < 16 ? q[qs + e] & 0x0F : (q[qs + e - 16] & 0xFF) >>> 4;
+        return nibble | (bits >>> e & 1) << 4;
+    }
+
+    @Test
+    void q5_0MapsTheSignedMaximumToMinus16() {
+        float[] x = new float[32];
+        // the first value of largest magnitude is -16: d = -16 / -16 = 1
+        float[] vals = {-16, 16, 15.5f, 15, -0.5f, 0.5f, -1.5f, 0, 3.2f, -15.9f};
+        System.arraycopy(vals, 0, x, 0, vals.length);
+        x[17] = 1.5f;
+        byte[] q = quantize(GgmlType.Q5_0, x);
+        assertEquals(0x3C00, half(q, 0), "d = 1.0");
+        // code = min(31, trunc(x + 16.5)): +16 and 15.5 clamp to 31, halves round up
+        int[] expect = {0, 31, 31, 31, 16, 17, 15, 16, 19, 0};
+        for (int j = 0; j < expect.length; j++) assertEquals(expect[j], code5(q, 2, 6, j), "element " + j + " = " + x[j]);
+        assertEquals(18, code5(q, 2, 6, 17), "element 17: high nibble of byte 1, bit 17 of qh");
+    }
+
+    @Test
+    void q5_1SpansMinToMaxIn31Steps() {
+        float[] x = new float[32];
+        for (int j = 0; j < 32; j++) x[j] = -2 + j * 0.25f;   // -2 .. 5.75 in steps of 0.25
+        x[5] = -2 + 4.5f * 0.25f;  // half way: rounds up to code 5
+        byte[] q = quantize(GgmlType.Q5_1, x);
+        assertEquals(Rounding.toHalf(0.25f), (short) half(q, 0), "d = (max - min) / 31");
+        assertEquals(Rounding.toHalf(-2f), (short) half(q, 2), "m = min");
+        for (int j = 0; j < 32; j++) assertEquals(j, code5(q, 4, 8, j), "element " + j);
+    }
+
     @Test
     void halfRoundsToNearestEvenAndQuietsNaN() {
         assertEquals((short) 0x3C00, Rounding.toHalf(1 + 0x1p-11f), "tie -> even (down)");
@@ -130,6 +163,7 @@ class QuantizerTest {
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * (1 + i / 32));
         float[] f16 = roundTrip(GgmlType.F16, x), bf16 = roundTrip(GgmlType.BF16, x), f32 = roundTrip(GgmlType.F32, x);
         float[] q8 = roundTrip(GgmlType.Q8_0, x), q4 = roundTrip(GgmlType.Q4_0, x);
+        float[] q50 = roundTrip(GgmlType.Q5_0, x), q51 = roundTrip(GgmlType.Q5_1, x);
         assertArrayEquals(x, f32, 0f);
         for (int i = 0; i < x.length; i++) {
             assertTrue(Math.abs(f16[i] - x[i]) <= Math.abs(x[i]) * 0x1p-11f, "F16 " + i);
@@ -139,12 +173,21 @@ class QuantizerTest {
             float amax = 0;
             for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b * 32 + j]));
             // half a step, plus what rounding d to fp16 moves the largest code (127 or 8 steps of 2^-11)
-            float step8 = amax / 127, step4 = amax / 8;
+            float step8 = amax / 127, step4 = amax / 8, step50 = amax / 16;
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < 32; j++) {
+                min = Math.min(min, x[b * 32 + j]);
+                max = Math.max(max, x[b * 32 + j]);
+            }
+            float step51 = (max - min) / 31;
             for (int j = 0; j < 32; j++) {
                 int i = b * 32 + j;
                 assertTrue(Math.abs(q8[i] - x[i]) <= step8 / 2 + amax * 0x1p-10f, "Q8_0 " + i);
                 // Q4_0 codes reach -8d but only +7d: values near +amax may be off by a whole step
                 assertTrue(Math.abs(q4[i] - x[i]) <= step4 * 1.01f, "Q4_0 " + i);
+                assertTrue(Math.abs(q50[i] - x[i]) <= step50 * 1.01f, "Q5_0 " + i);
+                // half a step, plus fp16's rounding of d (31 steps) and of m
+                assertTrue(Math.abs(q51[i] - x[i]) <= step51 / 2 + (max - min + Math.abs(min)) * 0x1p-10f, "Q5_1 " + i);
             }
         }
     }
@@ -162,7 +205,7 @@ class QuantizerTest {
 
     @Test
     void theRegistryListsWhatItCanWriteInTableOrder() {
-        assertEquals("F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K", Kernels.SUPPORTED);
+        assertEquals("F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K", Kernels.SUPPORTED);
         for (GgmlType t : GgmlType.values()) {
             assertEquals(java.util.List.of(Kernels.SUPPORTED.split(", ")).contains(t.toString()), Kernels.canQuantizeTo(t), t.toString());
             if (Kernels.canQuantizeTo(t)) assertTrue(t.hasKernel(), t + " is written but not read");

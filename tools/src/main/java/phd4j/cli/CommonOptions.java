@@ -37,7 +37,7 @@ final class CommonOptions {
         threads = n;
     }
 
-    @Option(names = "--no-repack", description = "decode Q4_0, Q4_1, Q4_K and Q6_K matrices from the mapped file, without the faster interleaved copy made at load")
+    @Option(names = "--no-repack", description = "decode Q4_*, Q5_* and Q6_K matrices from the mapped file, without the faster interleaved copy made at load")
     boolean noRepack;
 
     /** How to load the model: these threads and repack choice, {@code phd} imposed (null: the file's settings). */
