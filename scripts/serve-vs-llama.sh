@@ -7,7 +7,8 @@
 # really generated, and the server process's VmHWM (peak resident set: heap, KV caches and the
 # pages of the mapped file it touched).
 # Environment: TOKENS (64) per client, NPS ("1 8"), CTX (512 tokens per slot), THREADS (2),
-# LLAMA_SERVER (the binary), PORT (18082), ROUND_TIMEOUT (s, 420) for a server's rounds,
+# LLAMA_SERVER (the binary), PORT (18082), ROUND_TIMEOUT (s, 420) for a server's rounds, PROMPT (the
+# clients' prompt; a short one makes the rounds measure decoding more than prompt processing),
 # PHD_JAVA_OPTS (passed to phd serve, e.g. a flight recording).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +23,7 @@ port=${PORT:-18082}
 round_timeout=${ROUND_TIMEOUT:-420}
 url=http://127.0.0.1:$port
 # a prompt of some length, the same for both servers (client i appends " i", so no two share a cache)
-prompt="The old lighthouse keeper climbed the spiral stairs every evening to light the lamp, and as the fog rolled in from the sea he wrote in his log"
+prompt=${PROMPT:-"The old lighthouse keeper climbed the spiral stairs every evening to light the lamp, and as the fog rolled in from the sea he wrote in his log"}
 # llama-server: all -n tokens (ignore_eos), every prompt evaluated in full as phd serve does (no
 # reuse of a slot's cached prefix: the clients' prompts differ only at the end), and no byte tokens
 # 0x80-0xFF (ids 131-258 in these files' vocabulary): on these random weights it emits lone ones,

@@ -9,7 +9,7 @@ import phd4j.phd.PhdConfig;
  * @param phd     PHD settings imposed instead of the file's {@code phd.*} keys, or null for the file's
  * @param repack  whether the quantized matrices of Q4_0, Q4_1, Q4_K, Q5_0, Q5_1, Q5_K and Q6_K get a second,
  *                interleaved copy in memory for the decode path's integer kernels ({@link phd4j.simd.Interleaved}):
- *                faster decoding for 1.1x (Q4_0), 1.33x (Q4_K), 1.52x (Q6_K), 1.82x (Q5_0) to 2x (Q5_K) their bytes, reported by
+ *                faster decoding for 1.06x (Q4_K), 1.11x (Q4_0), 1.2x (Q4_1), 1.52x (Q6_K), 1.82x (Q5_0) to 2x (Q5_K) their bytes, reported by
  *                {@link Model#repackedBytes()}; the mapped file stays the source of everything else
  */
 public record LoadOptions(int threads, PhdConfig phd, boolean repack) {

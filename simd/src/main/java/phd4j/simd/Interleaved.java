@@ -38,7 +38,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ran boxed (2.5 GFLOP/s for Q4_0; four one-row passes over the group, whose 40 KB stay in L2,
  * give 95). Rows of a group past the matrix's last row are zero and never stored.
  */
-public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 {
+public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, InterleavedInt8 {
     /** Shorts with as many bits as a float vector: G = 2L lanes, one weight row each. */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     /** Weight rows per group. */
@@ -54,13 +54,16 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
     final int blocks;
     /** Bytes of one group's block. */
     final long blockBytes;
+    /** Bytes of one group: its blocks and {@code extraBytes} more (Q4_K's super-block scales). */
+    final long groupBytes;
 
-    Interleaved(MemorySegment data, int rows, int cols, long blockBytes) {
+    Interleaved(MemorySegment data, int rows, int cols, long blockBytes, long extraBytes) {
         this.data = data;
         this.rows = rows;
         this.cols = cols;
         this.blocks = cols / BLOCK;
         this.blockBytes = blockBytes;
+        this.groupBytes = blocks * blockBytes + extraBytes;
     }
 
     /** Whether {@link #of} takes matrices of this type. */
@@ -71,15 +74,14 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
         };
     }
 
-    /** Whether the type's codes fit a nibble ({@link InterleavedQ4}); the others take a byte ({@link InterleavedInt8}). */
-    private static boolean fourBit(GgmlType type) {
-        return type == GgmlType.Q4_0 || type == GgmlType.Q4_1 || type == GgmlType.Q4_K;
-    }
-
     /** Bytes {@link #of} allocates for a rows x cols matrix of {@code type}: rows rounded up to whole groups. */
     public static long bytesFor(GgmlType type, int rows, int cols) {
-        long perBlock = fourBit(type) ? InterleavedQ4.blockBytes(type != GgmlType.Q4_0) : InterleavedInt8.blockBytes(type);
-        return (long) ((rows + G - 1) / G) * (cols / BLOCK) * perBlock;
+        long perGroup = switch (type) {
+            case Q4_0, Q4_1 -> cols / BLOCK * InterleavedQ4.blockBytes(type == GgmlType.Q4_1);
+            case Q4_K -> InterleavedQ4K.groupBytes(cols);
+            default -> cols / BLOCK * InterleavedInt8.blockBytes(type);
+        };
+        return (long) ((rows + G - 1) / G) * perGroup;
     }
 
     /**
@@ -89,23 +91,20 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
     public static Interleaved of(WeightMatrix w, Arena arena, WorkerPool pool) {
         if (!supports(w.type())) throw new IllegalArgumentException("no interleaved layout for " + w.type());
         MemorySegment data = arena.allocate(bytesFor(w.type(), w.rows(), w.cols()), 64);
-        Interleaved m = fourBit(w.type()) ? new InterleavedQ4(data, w.rows(), w.cols(), w.type() != GgmlType.Q4_0)
-                : new InterleavedInt8(data, w.rows(), w.cols(), w.type());
+        Interleaved m = switch (w.type()) {
+            case Q4_0, Q4_1 -> new InterleavedQ4(data, w.rows(), w.cols(), w.type() == GgmlType.Q4_1);
+            case Q4_K -> new InterleavedQ4K(data, w.rows(), w.cols());
+            default -> new InterleavedInt8(data, w.rows(), w.cols(), w.type());
+        };
         // each group is assembled on the heap and copied out whole (element-wise native writes
         // cost a bounds check per byte)
-        long groupBytes = m.blocks * m.blockBytes;
+        long groupBytes = m.groupBytes;
         pool.parallelFor(m.groups(), (g0, g1) -> {
-            byte[] codes = new byte[BLOCK];
-            float[] scales = new float[2], mins = new float[2];
             MemorySegment group = MemorySegment.ofArray(new byte[Math.toIntExact(groupBytes)]);
             for (int g = g0; g < g1; g++) {
                 group.fill((byte) 0);
                 for (int r = 0; r < G && g * G + r < w.rows(); r++) {
-                    byte[] row = rowBytes(w, g * G + r);
-                    for (int b = 0; b < m.blocks; b++) {
-                        blockCodes(w.type(), row, b, codes, scales, mins);
-                        m.put(group, b * m.blockBytes, r, codes, scales, mins);
-                    }
+                    m.putRow(group, r, rowBytes(w, g * G + r), w.type());
                 }
                 MemorySegment.copy(group, 0, data, g * groupBytes, groupBytes);
             }
@@ -176,7 +175,7 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
         }
     }
 
-    private static float half(byte[] row, int at) {
+    static float half(byte[] row, int at) {
         return Float.float16ToFloat((short) (row[at] & 0xFF | row[at + 1] << 8));
     }
 
@@ -205,8 +204,8 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedInt8 
         mins[0] = mins[1] = min;
     }
 
-    /** Writes row r's block (its codes, scales and mins as {@link #blockCodes} gives them) into the group block at byte {@code at} of {@code to}. */
-    abstract void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins);
+    /** Writes row r of a group ({@code row}: its bytes as in the file) into the group's bytes {@code group}. */
+    abstract void putRow(MemorySegment group, int r, byte[] row, GgmlType type);
 
     /** Weight row groups: the units {@link #multiply} is split in. */
     final int groups() {

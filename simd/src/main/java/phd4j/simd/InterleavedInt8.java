@@ -42,7 +42,7 @@ final class InterleavedInt8 extends Interleaved {
     private final boolean bias;
 
     InterleavedInt8(MemorySegment data, int rows, int cols, GgmlType type) {
-        super(data, rows, cols, blockBytes(type));
+        super(data, rows, cols, blockBytes(type), 0);
         this.offset = (short) (type == GgmlType.Q6_K ? 32 : 16);
         this.bias = hasBias(type);
     }
@@ -56,7 +56,17 @@ final class InterleavedInt8 extends Interleaved {
     }
 
     @Override
-    void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
+    void putRow(MemorySegment group, int r, byte[] row, GgmlType type) {
+        byte[] codes = new byte[BLOCK];
+        float[] scales = new float[2], mins = new float[2];
+        for (int b = 0; b < blocks; b++) {
+            blockCodes(type, row, b, codes, scales, mins);
+            put(group, b * blockBytes, r, codes, scales, mins);
+        }
+    }
+
+    /** Row r's block (its codes, scales and mins as {@link #blockCodes} gives them) into the group's block at byte {@code at}. */
+    private void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
         int lane = lane(r);
         for (int j = 0; j < BLOCK; j++) putByte(to, at + (long) j * G + lane, codes[j]);
         putFloat(to, at + SCALES + 4L * r, scales[0]);
@@ -98,7 +108,7 @@ final class InterleavedInt8 extends Interleaved {
      */
     private void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
         FloatVector lo = FloatVector.zero(F), hi = lo;
-        long block = (long) g * blocks * blockBytes;
+        long block = g * groupBytes;
         for (int b = 0; b < blocks; b++, block += blockBytes) {
             int xb = r * cols + b * BLOCK;
             float dx = x.d[r * blocks + b];

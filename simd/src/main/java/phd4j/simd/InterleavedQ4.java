@@ -10,8 +10,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The {@link Interleaved} copy of a Q4_0, Q4_1 or Q4_K matrix: codes 0..15, one scale and min
- * per 32 columns. Per group, per 32-column block:
+ * The {@link Interleaved} copy of a Q4_0 or Q4_1 matrix: codes 0..15, one scale and min per 32
+ * columns (Q4_K has its own, {@link InterleavedQ4K}). Per group, per 32-column block:
  * <pre>
  * offset   size  field
  *      0   16 G  nibbles: byte j * G + lane(r) holds code j of row r (low nibble) and code j + 16 (high), j = 0..15
@@ -29,7 +29,7 @@ final class InterleavedQ4 extends Interleaved {
     private final boolean mins;
 
     InterleavedQ4(MemorySegment data, int rows, int cols, boolean mins) {
-        super(data, rows, cols, blockBytes(mins));
+        super(data, rows, cols, blockBytes(mins), 0);
         this.mins = mins;
     }
 
@@ -38,7 +38,17 @@ final class InterleavedQ4 extends Interleaved {
     }
 
     @Override
-    void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
+    void putRow(MemorySegment group, int r, byte[] row, GgmlType type) {
+        byte[] codes = new byte[BLOCK];
+        float[] scales = new float[2], mins = new float[2];
+        for (int b = 0; b < blocks; b++) {
+            blockCodes(type, row, b, codes, scales, mins);
+            put(group, b * blockBytes, r, codes, scales, mins);
+        }
+    }
+
+    /** Row r's block (its codes, scales and mins as {@link #blockCodes} gives them) into the group's block at byte {@code at}. */
+    private void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
         int lane = lane(r);
         for (int j = 0; j < 16; j++) putByte(to, at + (long) j * G + lane, (byte) (codes[j] | codes[j + 16] << 4));
         putFloat(to, at + NIBBLES + 4L * r, scales[0]);
@@ -78,7 +88,7 @@ final class InterleavedQ4 extends Interleaved {
     private void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
         short[] q = x.q;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        long block = (long) g * blocks * blockBytes;
+        long block = g * groupBytes;
         for (int b = 0; b < blocks; b++, block += blockBytes) {
             int xb = r * cols + b * BLOCK, i = r * blocks + b;
             ShortVector sum = ShortVector.zero(S);

@@ -36,13 +36,14 @@ public final class MatMul {
      * The decode path of a matrix with an interleaved copy: the activations are quantized once,
      * here, and the row groups are split over the pool (the split does not change any result).
      * One task per concrete layout, so that each is a compilation root of its own in which C2
-     * sees one class: a task shared by both inlines both tile loops, runs out of its node budget
+     * sees one class: a task shared by two inlines both tile loops, runs out of its node budget
      * and leaves vector operations boxed (measured: Q4_K_M decode 40 % slower).
      */
     private static void multiplyInterleaved(WorkerPool pool, Interleaved w, float[] x, int nRows, int cols, float[] out, int rows) {
         Q8Activations q = Q8Activations.forThread().quantize(x, cols, nRows, cols);
         WorkerPool.RangeTask task = switch (w) {
             case InterleavedQ4 q4 -> (start, end) -> q4.multiply(q, nRows, out, rows, start, end);
+            case InterleavedQ4K q4k -> (start, end) -> q4k.multiply(q, nRows, out, rows, start, end);
             case InterleavedInt8 q8 -> (start, end) -> q8.multiply(q, nRows, out, rows, start, end);
         };
         if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {

@@ -57,7 +57,7 @@ final class InfoCommand implements Callable<Integer> {
             long repack = model.repackBytes();
             if (repack > 0) {
                 out.printf("repack: %s%n", common.noRepack ? "off (--no-repack)"
-                        : bytes(repack) + " in memory beside the file: the Q4 and Q6_K matrices interleaved for decoding (--no-repack: none)");
+                        : bytes(repack) + " in memory beside the file: the Q4, Q5 and Q6_K matrices interleaved for decoding (--no-repack: none)");
             }
             PhdConfig phd = model.phd();
             out.printf("phd: %s (K=%d, variant %s, window %d, chunk %d)%s%n", phd.name(), phd.k(), phd.variant().key,
