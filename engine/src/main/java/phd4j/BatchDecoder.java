@@ -116,6 +116,7 @@ public final class BatchDecoder {
     private void add(Session s, int[] input, boolean logit) {
         if (s.model() != model) throw new IllegalArgumentException("a session of another model");
         if (n == maxSequences) throw new IllegalArgumentException("more than " + maxSequences + " sequences in a pass");
+        s.checkPositions(input.length);
         sessions[n] = s;
         caches[n] = s.cache();
         rows[n] = input.length * k;

@@ -103,6 +103,18 @@ public final class Session implements AutoCloseable {
         return cache;
     }
 
+    /**
+     * Throws IllegalStateException if {@code more} positions after this session's would pass the
+     * largest int position (2^31 - 1: about 25 days of tokens at 1,000 a second); before
+     * anything is evaluated, so the session stays as it was.
+     */
+    void checkPositions(int more) {
+        if (more > Integer.MAX_VALUE - position) {
+            throw new IllegalStateException("this session is at position " + position + ": " + more
+                    + " more would pass the last one, 2^31 - 1; start a new session");
+        }
+    }
+
     /** After a {@link BatchDecoder} pass evaluated {@code positions} more positions here. */
     void advanced(int positions) {
         position += positions;
@@ -143,6 +155,7 @@ public final class Session implements AutoCloseable {
     private void run(int[] input, int[] hiddenCone, float[][] out) {
         int rows = 0, nLogits = 0;
         int[] outIndex = new int[maxBatch]; // which out[] entry each logit row fills
+        checkPositions(input.length);
         int start = position;                // flush() advances position as batches complete
         int copiesFrom = hiddenCone != null ? hiddenCone[0] : start;
         for (int i = 0; i < input.length; i++) {

@@ -77,4 +77,23 @@ class GenerationLimitsTest {
     void belowMinusOneIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> GenerationParams.greedy(-2));
     }
+
+    /** Positions are ints: the last one is refused before anything is evaluated, with what to do. */
+    @Test
+    void aSessionStopsAtTheLastIntPositionWithOneLine() throws Exception {
+        try (Session s = model.newSession(16)) {
+            java.lang.reflect.Field position = Session.class.getDeclaredField("position");
+            position.setAccessible(true);
+            position.setInt(s, Integer.MAX_VALUE - 3);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.evaluate(PROMPT));
+            assertEquals("this session is at position 2147483644: 5 more would pass the last one, 2^31 - 1; start a new session", e.getMessage());
+            assertEquals(Integer.MAX_VALUE - 3, s.position(), "nothing was evaluated");
+            s.evaluate(new int[] {40, 41}); // two more still fit
+            assertEquals(Integer.MAX_VALUE - 1, s.position());
+            BatchDecoder decoder = model.newBatchDecoder(1, 8);
+            Generation g = s.start(new int[] {42, 43}, GenerationParams.greedy(4).withIgnoreEos(true), TokenListener.NONE);
+            assertThrows(IllegalStateException.class, () -> decoder.step(java.util.List.of(g), 8), "nor in a batched pass");
+            assertEquals(Integer.MAX_VALUE - 1, s.position());
+        }
+    }
 }
