@@ -8,7 +8,6 @@ import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,9 +21,6 @@ final class KQuants {
 
     /** Elements in one K-quant super-block. */
     static final int SUPER_BLOCK = 256;
-
-    /** Activation rows handled together; each has a local accumulator in the matmul inner loop. */
-    static final int ROW_GROUP = 4;
 
     /**
      * The float species. A vector must not straddle two sub-blocks (16 elements in Q6_K), so
@@ -115,35 +111,6 @@ final class KQuants {
         return (last4 >>> 8 * (j - 4) + 4) & 15 | ((int) (first8 >>> 8 * j + 6) & 3) << 4;
     }
 
-    /*
-     * With 16 int lanes, all 8 scales and 8 mins of a super-block at once: lane i < 8 is scale i,
-     * lane 8 + i min i. Each lane's low part is a byte of the 12 (shifted for mins 4-7, masked);
-     * lanes 4-7 and 12-15 add the top 2 bits of byte i - 4 (scales) or i (mins) as bits 4-5.
-     */
-    private static final VectorSpecies<Integer> INT16 = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> FLOAT16 = FloatVector.SPECIES_512;
-    private static final IntVector LOW_BYTE = IntVector.fromArray(INT16, new int[] {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11}, 0);
-    private static final IntVector LOW_SHIFT = IntVector.fromArray(INT16, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
-    private static final IntVector LOW_MASK = IntVector.fromArray(INT16, new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
-    private static final IntVector HIGH_BYTE = IntVector.fromArray(INT16, new int[] {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7}, 0);
-    private static final IntVector HIGH_MASK = IntVector.fromArray(INT16, new int[] {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48}, 0);
-    private static final VectorMask<Float> MIN_LANES = FLOAT16.indexInRange(-8, 8);
-
-    /**
-     * dst[o + j] = d * scale j, dst[o + 8 + j] = -(dmin * min j), o = dstOffset, for the 12 packed bytes at {@code scales}:
-     * the values {@link #scale6} and {@link #min6} give, multiplied the same way, in a dozen
-     * vector operations instead of some 80 scalar ones. Needs 512-bit vectors, and 4 readable
-     * bytes after the 12.
-     */
-    static void scalesAndMins(MemorySegment w, long scales, float d, float dmin, float[] dst, int dstOffset) {
-        IntVector b = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, scales, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, INT16, 0);
-        IntVector low = LOW_BYTE.selectFrom(b).lanewise(VectorOperators.LSHR, LOW_SHIFT).and(LOW_MASK);
-        IntVector high = HIGH_BYTE.selectFrom(b).lanewise(VectorOperators.LSHR, 2).and(HIGH_MASK); // bits 6-7 -> 4-5
-        FloatVector factor = FloatVector.broadcast(FLOAT16, d).blend(-dmin, MIN_LANES);
-        ((FloatVector) low.or(high).convert(VectorOperators.I2F, 0)).mul(factor).intoArray(dst, dstOffset);
-    }
-
     /** The little-endian long at {@code offset}. */
     static long longAt(MemorySegment w, long offset) {
         return w.get(LONG, offset);
@@ -179,22 +146,5 @@ final class KQuants {
         }
         Objects.checkFromIndexSize(byteOffset, type.bytesFor(n), w.byteSize());
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
-    }
-
-    /** Checks the arguments of {@code matmul} up front, for the same reason as {@link #checkDequantize}. */
-    static void checkMatmul(GgmlType type, WeightMatrix w, float[] x, int xStride, int nRows,
-                            float[] out, int outStride, int rowStart, int rowEnd) {
-        if (w.type() != type) {
-            throw new IllegalArgumentException("a " + type + " kernel cannot multiply " + w.type() + " weights");
-        }
-        Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-        if (nRows <= 0 || rowStart == rowEnd) {
-            return;
-        }
-        if (xStride < w.cols() || outStride < 0) {
-            throw new IllegalArgumentException("xStride " + xStride + " < cols " + w.cols() + " or outStride " + outStride + " < 0");
-        }
-        Objects.checkFromIndexSize((long) (nRows - 1) * xStride, w.cols(), x.length);
-        Objects.checkFromToIndex((long) (nRows - 1) * outStride + rowStart, (long) (nRows - 1) * outStride + rowEnd, out.length);
     }
 }

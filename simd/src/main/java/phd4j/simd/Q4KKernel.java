@@ -4,12 +4,10 @@ import static phd4j.simd.KQuants.BYTES;
 import static phd4j.simd.KQuants.F;
 import static phd4j.simd.KQuants.L;
 import static phd4j.simd.KQuants.PARTS;
-import static phd4j.simd.KQuants.ROW_GROUP;
 import static phd4j.simd.KQuants.SUPER_BLOCK;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -28,8 +26,12 @@ import jdk.incubator.vector.VectorOperators;
  *                     and sub-block 2c+1 in their high nibbles (c = 0..3)
  * </pre>
  * Element i of the super-block is in sub-block s = i / 32, at byte qs[32 * (s / 2) + i % 32].
+ * Decoding reads the {@link Interleaved} copy made at load; this kernel's product, on
+ * {@link RowDotKernel}'s row walk as every type's, serves {@code --no-repack}. A lane-permute
+ * decode at AVX-512 and a matmul of its own went when the copy took decoding over (KernelBench
+ * --no-repack, 2 threads, 8192 x 4096: 35 -> 53 GFLOP/s for one row, 57 -> 95 for four).
  */
-public final class Q4KKernel implements WeightKernel {
+public final class Q4KKernel extends RowDotKernel {
     static final Q4KKernel INSTANCE = new Q4KKernel();
 
     private Q4KKernel() {
@@ -87,8 +89,7 @@ public final class Q4KKernel implements WeightKernel {
     }
 
     @Override
-    public void dequantize(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
-        KQuants.checkDequantize(GgmlType.Q4_K, w, byteOffset, dst, dstOffset, n);
+    void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
         for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
             long b = byteOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
@@ -115,132 +116,14 @@ public final class Q4KKernel implements WeightKernel {
         return (FloatVector) q.convert(VectorOperators.I2F, 0);
     }
 
-    @Override
-    public void matmul(WeightMatrix w, float[] x, int xStride, int nRows, float[] out, int outStride, int rowStart, int rowEnd) {
-        KQuants.checkMatmul(GgmlType.Q4_K, w, x, xStride, nRows, out, outStride, rowStart, rowEnd);
-        int superBlocks = w.cols() / SUPER_BLOCK;
-        MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
-        // See RowDotKernel.matmul: the check gives the JIT the segment's class for the inlined loads.
-        Objects.checkFromToIndex(rowStart * rowBytes, rowEnd * rowBytes, data.byteSize());
-        float[] sm = PERMUTE_PATH ? new float[16 * superBlocks] : null;
-        for (int o = rowStart; o < rowEnd; o++) {
-            if (PERMUTE_PATH) rowScales(data, o * rowBytes, superBlocks, sm);
-            for (int r = 0; r < nRows; r += ROW_GROUP) {
-                int count = Math.min(ROW_GROUP, nRows - r);
-                if (PERMUTE_PATH && count == 1) {
-                    out[r * outStride + o] = permuteRow(data, o * rowBytes, superBlocks, x, r * xStride, sm);
-                } else if (PERMUTE_PATH) {
-                    permuteRows(data, o * rowBytes, superBlocks, x, r * xStride, xStride, count, out, r * outStride + o, outStride, sm);
-                } else {
-                    dotRows(data, o * rowBytes, superBlocks, x, r * xStride, xStride, count, out, r * outStride + o, outStride);
-                }
-            }
-        }
-    }
-
-    /*
-     * With 16 float lanes (AVX-512) a sub-block's 16 possible weights, scale * q - min for q in
-     * 0..15, fill one vector: a lane permute (vpermd) indexed by the nibbles dequantizes 16
-     * weights in one instruction (as Q4_0Kernel.PERMUTE_PATH), where dotRows takes a widening, a
-     * shift, a mask, a conversion and an fma. The table is built with the same fma as dotRows's
-     * weights, so both paths compute the same floats. KernelBench Q4_K 2048 x 2048, one thread,
-     * against dotRows on 16 lanes: 18.1 -> 20 GFLOP/s for one activation row, 35 -> 40 for four.
-     */
-    private static final boolean PERMUTE_PATH = L == 16;
-    /** Lane q holds q. */
-    private static final FloatVector NIBBLES = FloatVector.zero(F).addIndex(1);
-
     /**
-     * The scales and mins of a weight row's super-blocks, sm[16 sb ..] (see KQuants.scalesAndMins),
-     * decoded before the row's products. Decoded within the product loop, each super-block's
-     * tables waited on a chain of its header's load, the unpacking and a store and reload: the
-     * one-row product ran at 20 GFLOP/s, 25.5 with the scales decoded first (one thread,
-     * 2048 x 2048, cache-resident).
-     */
-    private static void rowScales(MemorySegment w, long rowOffset, int superBlocks, float[] sm) {
-        for (int sb = 0; sb < superBlocks; sb++) {
-            long b = rowOffset + (long) sb * BLOCK_BYTES;
-            KQuants.scalesAndMins(w, b + SCALES, KQuants.half(w, b + D), KQuants.half(w, b + DMIN), sm, 16 * sb);
-        }
-    }
-
-    /**
-     * As {@link #dotRows}, weights looked up by permute; only with 16 float lanes. {@code sm}: the
-     * row's {@link #rowScales}. One sub-block per step, a small loop body: a body with all of a
-     * sub-block pair's tables and lookups for four rows outgrew the JIT's inlining budget (see
-     * Q6KKernel.dotRow).
-     */
-    private static void permuteRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
-                                    int count, float[] out, int o0, int outStride, float[] sm) {
-        int x1 = x0 + xStride;
-        int x2 = x1 + xStride;
-        int x3 = x2 + xStride;
-        // Two accumulators per row, for the two halves of a sub-block: two chains of dependent fmas.
-        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-        for (int sb = 0; sb < superBlocks; sb++) {
-            long b = rowOffset + (long) sb * BLOCK_BYTES;
-            int m = 16 * sb;
-            for (int s = 0; s < 8; s++) {
-                IntVector table = NIBBLES.fma(sm[m + s], sm[m + 8 + s]).reinterpretAsInts();
-                long qs = b + QS + 32 * (s >> 1);
-                int shift = 4 * (s & 1), c = sb * SUPER_BLOCK + 32 * s;
-                FloatVector wa = KQuants.loadInts(w, qs, 0).lanewise(VectorOperators.LSHR, shift).selectFrom(table).reinterpretAsFloats();
-                FloatVector wb = KQuants.loadInts(w, qs + 16, 0).lanewise(VectorOperators.LSHR, shift).selectFrom(table).reinterpretAsFloats();
-                a0 = wa.fma(FloatVector.fromArray(F, x, x0 + c), a0);
-                b0 = wb.fma(FloatVector.fromArray(F, x, x0 + c + 16), b0);
-                if (count > 1) {
-                    a1 = wa.fma(FloatVector.fromArray(F, x, x1 + c), a1);
-                    b1 = wb.fma(FloatVector.fromArray(F, x, x1 + c + 16), b1);
-                    if (count > 2) {
-                        a2 = wa.fma(FloatVector.fromArray(F, x, x2 + c), a2);
-                        b2 = wb.fma(FloatVector.fromArray(F, x, x2 + c + 16), b2);
-                        if (count > 3) {
-                            a3 = wa.fma(FloatVector.fromArray(F, x, x3 + c), a3);
-                            b3 = wb.fma(FloatVector.fromArray(F, x, x3 + c + 16), b3);
-                        }
-                    }
-                }
-            }
-        }
-        out[o0] = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        if (count > 1) out[o0 + outStride] = a1.add(b1).reduceLanes(VectorOperators.ADD);
-        if (count > 2) out[o0 + 2 * outStride] = a2.add(b2).reduceLanes(VectorOperators.ADD);
-        if (count > 3) out[o0 + 3 * outStride] = a3.add(b3).reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * One activation row (decode at K=1), {@code sm} the row's {@link #rowScales}: a sub-block
-     * pair per step, as the pair shares its 32 bytes (low nibbles sub-block 2c, high nibbles
-     * 2c + 1): one load of them for both, and the low nibbles index the table unshifted.
-     */
-    private static float permuteRow(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, float[] sm) {
-        FloatVector a = FloatVector.zero(F), b = a, a2 = a, b2 = a;
-        for (int sb = 0; sb < superBlocks; sb++) {
-            long blk = rowOffset + (long) sb * BLOCK_BYTES;
-            int m = 16 * sb;
-            for (int c = 0; c < 4; c++) {
-                IntVector low = NIBBLES.fma(sm[m + 2 * c], sm[m + 8 + 2 * c]).reinterpretAsInts();
-                IntVector high = NIBBLES.fma(sm[m + 2 * c + 1], sm[m + 9 + 2 * c]).reinterpretAsInts();
-                long qs = blk + QS + 32 * c;
-                IntVector q0 = KQuants.loadInts(w, qs, 0), q1 = KQuants.loadInts(w, qs + 16, 0);
-                int e = x0 + sb * SUPER_BLOCK + 64 * c;
-                a = q0.selectFrom(low).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, e), a);
-                b = q1.selectFrom(low).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, e + 16), b);
-                a2 = q0.lanewise(VectorOperators.LSHR, 4).selectFrom(high).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, e + 32), a2);
-                b2 = q1.lanewise(VectorOperators.LSHR, 4).selectFrom(high).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, e + 48), b2);
-            }
-        }
-        return a.add(b).add(a2.add(b2)).reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * Dot products of one weight row with {@code count} (1..4) activation rows starting at
-     * {@code x[x0]}, written to {@code out[o0]}, {@code out[o0 + outStride]}, ...
+     * Dot products of one weight row with {@code count} (1..4, RowDotKernel's group) activation
+     * rows starting at {@code x[x0]}, written to sums[0 .. count).
      * Each weight vector is decoded once and applied to every row of the group.
      */
-    private static void dotRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
-                                int count, float[] out, int o0, int outStride) {
+    @Override
+    void dotRows(MemorySegment w, long rowOffset, int cols, float[] x, int x0, int xStride, int count, float[] sums) {
+        int superBlocks = cols / SUPER_BLOCK;
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
@@ -272,9 +155,17 @@ public final class Q4KKernel implements WeightKernel {
                 }
             }
         }
-        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
-        if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
-        if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
-        if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        if (count > 1) sums[1] = acc1.reduceLanes(VectorOperators.ADD);
+        if (count > 2) sums[2] = acc2.reduceLanes(VectorOperators.ADD);
+        if (count > 3) sums[3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One activation row: {@link #dotRows} with a group of one (RowDotKernel's matmul calls dotRows, this only its defaults). */
+    @Override
+    float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset) {
+        float[] sum = new float[1];
+        dotRows(w, row, cols, x, xOffset, cols, 1, sum);
+        return sum[0];
     }
 }

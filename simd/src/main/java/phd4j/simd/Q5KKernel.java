@@ -4,7 +4,6 @@ import static phd4j.simd.KQuants.BYTES;
 import static phd4j.simd.KQuants.F;
 import static phd4j.simd.KQuants.L;
 import static phd4j.simd.KQuants.PARTS;
-import static phd4j.simd.KQuants.ROW_GROUP;
 import static phd4j.simd.KQuants.SUPER_BLOCK;
 
 import java.lang.foreign.MemorySegment;
@@ -30,7 +29,7 @@ import jdk.incubator.vector.VectorOperators;
  * Element i of the super-block is in sub-block s = i / 32; its quant is
  * (nibble of qs[32 * (s / 2) + i % 32]) + 16 * (bit s of qh[i % 32]).
  */
-public final class Q5KKernel implements WeightKernel {
+public final class Q5KKernel extends RowDotKernel {
     static final Q5KKernel INSTANCE = new Q5KKernel();
 
     private Q5KKernel() {
@@ -96,8 +95,7 @@ public final class Q5KKernel implements WeightKernel {
     }
 
     @Override
-    public void dequantize(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
-        KQuants.checkDequantize(GgmlType.Q5_K, w, byteOffset, dst, dstOffset, n);
+    void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
         for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
             long b = byteOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
@@ -125,25 +123,14 @@ public final class Q5KKernel implements WeightKernel {
         return (FloatVector) low.or(high.lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0);
     }
 
-    @Override
-    public void matmul(WeightMatrix w, float[] x, int xStride, int nRows, float[] out, int outStride, int rowStart, int rowEnd) {
-        KQuants.checkMatmul(GgmlType.Q5_K, w, x, xStride, nRows, out, outStride, rowStart, rowEnd);
-        int superBlocks = w.cols() / SUPER_BLOCK;
-        for (int o = rowStart; o < rowEnd; o++) {
-            for (int r = 0; r < nRows; r += ROW_GROUP) {
-                dotRows(w.data(), o * w.rowBytes(), superBlocks, x, r * xStride, xStride,
-                        Math.min(ROW_GROUP, nRows - r), out, r * outStride + o, outStride);
-            }
-        }
-    }
-
     /**
-     * Dot products of one weight row with {@code count} (1..4) activation rows starting at
-     * {@code x[x0]}, written to {@code out[o0]}, {@code out[o0 + outStride]}, ...
+     * Dot products of one weight row with {@code count} (1..4, RowDotKernel's group) activation
+     * rows starting at {@code x[x0]}, written to sums[0 .. count).
      * Each weight vector is decoded once and applied to every row of the group.
      */
-    private static void dotRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
-                                int count, float[] out, int o0, int outStride) {
+    @Override
+    void dotRows(MemorySegment w, long rowOffset, int cols, float[] x, int x0, int xStride, int count, float[] sums) {
+        int superBlocks = cols / SUPER_BLOCK;
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
@@ -179,9 +166,17 @@ public final class Q5KKernel implements WeightKernel {
                 }
             }
         }
-        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
-        if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
-        if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
-        if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        if (count > 1) sums[1] = acc1.reduceLanes(VectorOperators.ADD);
+        if (count > 2) sums[2] = acc2.reduceLanes(VectorOperators.ADD);
+        if (count > 3) sums[3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One activation row: {@link #dotRows} with a group of one (RowDotKernel's matmul calls dotRows, this only its defaults). */
+    @Override
+    float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset) {
+        float[] sum = new float[1];
+        dotRows(w, row, cols, x, xOffset, cols, 1, sum);
+        return sum[0];
     }
 }

@@ -4,12 +4,10 @@ import static phd4j.simd.KQuants.BYTES;
 import static phd4j.simd.KQuants.F;
 import static phd4j.simd.KQuants.L;
 import static phd4j.simd.KQuants.PARTS;
-import static phd4j.simd.KQuants.ROW_GROUP;
 import static phd4j.simd.KQuants.SUPER_BLOCK;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -30,7 +28,7 @@ import jdk.incubator.vector.VectorOperators;
  * 128h + 32k + l (l = 0..31) takes its low 4 bits from ql[64h + 32 * (k % 2) + l] (low nibble for
  * k = 0, 1, high nibble for k = 2, 3) and its high 2 bits from bits 2k, 2k+1 of qh[32h + l].
  */
-public final class Q6KKernel implements WeightKernel {
+public final class Q6KKernel extends RowDotKernel {
     static final Q6KKernel INSTANCE = new Q6KKernel();
 
     private Q6KKernel() {
@@ -94,8 +92,7 @@ public final class Q6KKernel implements WeightKernel {
     }
 
     @Override
-    public void dequantize(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
-        KQuants.checkDequantize(GgmlType.Q6_K, w, byteOffset, dst, dstOffset, n);
+    void dequantizeChecked(MemorySegment w, long byteOffset, float[] dst, int dstOffset, int n) {
         for (int sb = 0; sb < n / SUPER_BLOCK; sb++) {
             long b = byteOffset + (long) sb * BLOCK_BYTES;
             float d = KQuants.half(w, b + D);
@@ -106,21 +103,6 @@ public final class Q6KKernel implements WeightKernel {
                         weights(w, b, d, t, e, p).intoArray(dst, base + e + p * L);
                     }
                 }
-            }
-        }
-    }
-
-    @Override
-    public void matmul(WeightMatrix w, float[] x, int xStride, int nRows, float[] out, int outStride, int rowStart, int rowEnd) {
-        KQuants.checkMatmul(GgmlType.Q6_K, w, x, xStride, nRows, out, outStride, rowStart, rowEnd);
-        int superBlocks = w.cols() / SUPER_BLOCK;
-        MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
-        // See RowDotKernel.matmul: the check gives the JIT the segment's class for the inlined loads.
-        Objects.checkFromToIndex(rowStart * rowBytes, rowEnd * rowBytes, data.byteSize());
-        for (int o = rowStart; o < rowEnd; o++) {
-            for (int r = 0; r < nRows; r += ROW_GROUP) {
-                dotRows(data, o * rowBytes, superBlocks, x, r * xStride, xStride, Math.min(ROW_GROUP, nRows - r), out, r * outStride + o, outStride);
             }
         }
     }
@@ -140,16 +122,17 @@ public final class Q6KKernel implements WeightKernel {
     }
 
     /**
-     * Dot products of one weight row with {@code count} (1..4) activation rows starting at
-     * {@code x[x0]}, written to {@code out[o0]}, {@code out[o0 + outStride]}, ...
+     * Dot products of one weight row with {@code count} (1..4, RowDotKernel's group) activation
+     * rows starting at {@code x[x0]}, written to sums[0 .. count).
      * Each weight vector is decoded once and applied to every row of the group. The loops go
      * quarter by quarter, one weight vector per step: a body decoding all four quarters of a half
      * at once (loading ql and qh once) grew past the JIT's inlining budget
      * (NodeCountInliningCutoff), its vector helpers were not inlined, and every vector was
      * boxed: 4.5 GFLOP/s on one row, against 11 for this form.
      */
-    private static void dotRows(MemorySegment w, long rowOffset, int superBlocks, float[] x, int x0, int xStride,
-                                int count, float[] out, int o0, int outStride) {
+    @Override
+    void dotRows(MemorySegment w, long rowOffset, int cols, float[] x, int x0, int xStride, int count, float[] sums) {
+        int superBlocks = cols / SUPER_BLOCK;
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
@@ -177,9 +160,17 @@ public final class Q6KKernel implements WeightKernel {
                 }
             }
         }
-        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
-        if (count > 1) out[o0 + outStride] = acc1.reduceLanes(VectorOperators.ADD);
-        if (count > 2) out[o0 + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
-        if (count > 3) out[o0 + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        if (count > 1) sums[1] = acc1.reduceLanes(VectorOperators.ADD);
+        if (count > 2) sums[2] = acc2.reduceLanes(VectorOperators.ADD);
+        if (count > 3) sums[3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One activation row: {@link #dotRows} with a group of one (RowDotKernel's matmul calls dotRows, this only its defaults). */
+    @Override
+    float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset) {
+        float[] sum = new float[1];
+        dotRows(w, row, cols, x, xOffset, cols, 1, sum);
+        return sum[0];
     }
 }

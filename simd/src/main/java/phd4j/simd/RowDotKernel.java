@@ -8,9 +8,10 @@ import java.util.Objects;
  * activation rows: {@link #dotRows} (exact row counts up to {@link #maxRows}, for kernels that
  * provide it), by default built from {@link #dot1} (one row, the decode hot path) and
  * {@link #dot4} (one decode of each weight block feeding four accumulators, for kernels without
- * their own dotRows). This class validates
- * the arguments once per call (the vector loads run unchecked in production) and walks rows and
- * activation groups.
+ * their own dotRows). This class validates the arguments once per call (the vector loads run
+ * unchecked in production) and walks rows and activation groups, for every weight type: the
+ * float types and Q8_0 with their own multi-row loops, the K-quants with a four-row dotRows,
+ * Q4_0, Q4_1, Q5_0 and Q5_1 with dot1 alone (their decoding reads {@link Interleaved}).
  */
 abstract class RowDotKernel implements WeightKernel {
     /** dot(the weight row at byte {@code row}, x[xOffset .. xOffset + cols)). */
