@@ -136,6 +136,14 @@ final class KQuants {
         return (IntVector) loadBytes(w, offset).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, PARTS == 1 ? 0 : part);
     }
 
+    /** sums[r] = the lanes' sum of acc r, for the first {@code count} of the four. */
+    static void sums(FloatVector acc0, FloatVector acc1, FloatVector acc2, FloatVector acc3, int count, float[] sums) {
+        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
+        if (count > 1) sums[1] = acc1.reduceLanes(VectorOperators.ADD);
+        if (count > 2) sums[2] = acc2.reduceLanes(VectorOperators.ADD);
+        if (count > 3) sums[3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
     /**
      * Checks the arguments of {@code dequantize} up front: vector accesses may run without
      * bounds checks (VECTOR_ACCESS_OOB_CHECK=0), so a bad index must fail here, not corrupt memory.

@@ -155,17 +155,6 @@ public final class Q4KKernel extends RowDotKernel {
                 }
             }
         }
-        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
-        if (count > 1) sums[1] = acc1.reduceLanes(VectorOperators.ADD);
-        if (count > 2) sums[2] = acc2.reduceLanes(VectorOperators.ADD);
-        if (count > 3) sums[3] = acc3.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** One activation row: {@link #dotRows} with a group of one (RowDotKernel's matmul calls dotRows, this only its defaults). */
-    @Override
-    float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset) {
-        float[] sum = new float[1];
-        dotRows(w, row, cols, x, xOffset, cols, 1, sum);
-        return sum[0];
+        KQuants.sums(acc0, acc1, acc2, acc3, count, sums);
     }
 }

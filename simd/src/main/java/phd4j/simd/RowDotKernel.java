@@ -14,8 +14,16 @@ import java.util.Objects;
  * Q4_0, Q4_1, Q5_0 and Q5_1 with dot1 alone (their decoding reads {@link Interleaved}).
  */
 abstract class RowDotKernel implements WeightKernel {
-    /** dot(the weight row at byte {@code row}, x[xOffset .. xOffset + cols)). */
-    abstract float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset);
+    /**
+     * dot(the weight row at byte {@code row}, x[xOffset .. xOffset + cols)). A kernel overrides
+     * this or {@link #dotRows} (each default is built on the other): by default, dotRows with a
+     * group of one.
+     */
+    float dot1(MemorySegment w, long row, int cols, float[] x, int xOffset) {
+        float[] sum = new float[1];
+        dotRows(w, row, cols, x, xOffset, cols, 1, sum);
+        return sum[0];
+    }
 
     /**
      * The same for four activation rows at x0..x3, written to sums[0..3]. Callers may repeat an
