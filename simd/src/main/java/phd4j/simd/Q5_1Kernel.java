@@ -125,39 +125,4 @@ public final class Q5_1Kernel extends RowDotKernel {
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
-
-    @Override
-    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
-        IntVector lane = IntVector.zero(I).addIndex(1);
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long block = row;
-        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
-            int qh = w.get(Lanes.INT_LE, block + QH);
-            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
-            FloatVector m = FloatVector.broadcast(F, Lanes.half(w, block + M));
-            FloatVector sum0 = FloatVector.zero(F), sum1 = sum0, sum2 = sum0, sum3 = sum0;
-            for (int c = 0; c < 16; c += L) {
-                ByteVector qs = Lanes.bytes(w, block + QS + c);
-                FloatVector lo = low(qs, qh, c, lane).fma(d, m);
-                FloatVector hi = high(qs, qh, c, lane).fma(d, m);
-                int j = i + c;
-                sum0 = lo.fma(FloatVector.fromArray(F, x, x0 + j), sum0);
-                sum1 = lo.fma(FloatVector.fromArray(F, x, x1 + j), sum1);
-                sum2 = lo.fma(FloatVector.fromArray(F, x, x2 + j), sum2);
-                sum3 = lo.fma(FloatVector.fromArray(F, x, x3 + j), sum3);
-                sum0 = hi.fma(FloatVector.fromArray(F, x, x0 + j + 16), sum0);
-                sum1 = hi.fma(FloatVector.fromArray(F, x, x1 + j + 16), sum1);
-                sum2 = hi.fma(FloatVector.fromArray(F, x, x2 + j + 16), sum2);
-                sum3 = hi.fma(FloatVector.fromArray(F, x, x3 + j + 16), sum3);
-            }
-            acc0 = acc0.add(sum0);
-            acc1 = acc1.add(sum1);
-            acc2 = acc2.add(sum2);
-            acc3 = acc3.add(sum3);
-        }
-        sums[0] = acc0.reduceLanes(VectorOperators.ADD);
-        sums[1] = acc1.reduceLanes(VectorOperators.ADD);
-        sums[2] = acc2.reduceLanes(VectorOperators.ADD);
-        sums[3] = acc3.reduceLanes(VectorOperators.ADD);
-    }
 }

@@ -11,6 +11,17 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q8_0: blocks of 32 weights in 34 bytes, {@code [fp16 d][32 x int8 q]}, weight = q * d.
+ * Q8_0 has no interleaved copy (it would cost 1.18x the bytes of a type whose decode is bound by
+ * reading them), so its own loops are the decode path. Which one a product of nRows activation
+ * rows runs ({@link RowDotKernel#matmul} walks the weight rows; 32 rows or more go to Gemm):
+ * <pre>
+ *   nRows     weight rows at once          loop
+ *   1         4 (rows > 4096 columns)      dotRows4, n = 1
+ *   1         2                            dotRows2 -> pair1
+ *   2..4      4                            dotRows4, n = nRows
+ *   5..31     2, in groups of 8 rows       dotRows2 -> pair2to4 / pair5to8 (the group's size)
+ *   any       1 (the rows left over)       dotRows -> dot1 / dot2to4 / dot5to8
+ * </pre>
  */
 public final class Q8_0Kernel extends RowDotKernel {
     static final Q8_0Kernel INSTANCE = new Q8_0Kernel();

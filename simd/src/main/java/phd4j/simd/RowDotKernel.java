@@ -5,10 +5,10 @@ import java.util.Objects;
 
 /**
  * A kernel whose matmul is built from per-type dot products of one weight row with a group of
- * activation rows: {@link #dotRows} (exact row counts up to {@link #maxRows}, for kernels that
- * provide it), by default built from {@link #dot1} (one row, the decode hot path) and
- * {@link #dot4} (one decode of each weight block feeding four accumulators, for kernels without
- * their own dotRows). This class validates the arguments once per call (the vector loads run
+ * activation rows: {@link #dotRows} (up to {@link #maxRows} rows, one decode of each weight
+ * block for all of them), by default a {@link #dot1} per row; {@link #dotRows2} and
+ * {@link #dotRows4} take two or four weight rows at once where {@link #weightStreams} asks for
+ * it. Which loop a call runs is the kernel's table (see Q8_0Kernel). This class validates the arguments once per call (the vector loads run
  * unchecked in production) and walks rows and activation groups, for every weight type: the
  * float types and Q8_0 with their own multi-row loops, the K-quants with a four-row dotRows,
  * Q4_0, Q4_1, Q5_0 and Q5_1 with dot1 alone (their decoding reads {@link Interleaved}).
@@ -26,20 +26,8 @@ abstract class RowDotKernel implements WeightKernel {
     }
 
     /**
-     * The same for four activation rows at x0..x3, written to sums[0..3]. Callers may repeat an
-     * activation row to fill a group of four. Only the default {@link #dotRows} calls it, so a
-     * kernel with its own dotRows leaves it out; the default makes four {@link #dot1} calls.
-     */
-    void dot4(MemorySegment w, long row, int cols, float[] x, int x0, int x1, int x2, int x3, float[] sums) {
-        sums[0] = dot1(w, row, cols, x, x0);
-        sums[1] = dot1(w, row, cols, x, x1);
-        sums[2] = dot1(w, row, cols, x, x2);
-        sums[3] = dot1(w, row, cols, x, x3);
-    }
-
-    /**
      * The most activation rows {@link #dotRows} takes at once. Kernels that override
-     * {@link #dotRows} with exact row counts raise it; the default groups rows in fours.
+     * {@link #dotRows} with exact row counts may raise it.
      */
     int maxRows() {
         return 4;
@@ -49,16 +37,10 @@ abstract class RowDotKernel implements WeightKernel {
      * dot(the weight row at byte {@code row}, each of the {@code n} activation rows
      * x[xOffset + r * xStride ..], r in [0, n)), written to sums[0 .. n); 1 <= n <= {@link #maxRows}.
      * Kernels override this to do exactly n rows' work (one decode of each weight block, n rows
-     * of multiply-adds). The default takes {@link #dot1} for one row and otherwise {@link #dot4},
-     * repeating the last row to fill the group.
+     * of multiply-adds); the default makes a {@link #dot1} call per row.
      */
     void dotRows(MemorySegment w, long row, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
-        if (n == 1) {
-            sums[0] = dot1(w, row, cols, x, xOffset);
-            return;
-        }
-        int last = xOffset + (n - 1) * xStride;
-        dot4(w, row, cols, x, xOffset, xOffset + xStride, Math.min(xOffset + 2 * xStride, last), last, sums);
+        for (int r = 0; r < n; r++) sums[r] = dot1(w, row, cols, x, xOffset + r * xStride);
     }
 
     /**
@@ -85,15 +67,6 @@ abstract class RowDotKernel implements WeightKernel {
         System.arraycopy(sums, 0, sums, 2 * m, n);
         System.arraycopy(sums, m, sums, 3 * m, n);
         dotRows2(w, row0, row1, cols, x, xOffset, xStride, n, sums);
-    }
-
-    /**
-     * A kernel's own product with one activation row (decode at K=1) over weight rows
-     * [rowStart, rowEnd), e.g. from activations it quantizes once per call; returns false (the
-     * default) to take the generic path. Called after the arguments are checked.
-     */
-    boolean matmulOneRow(MemorySegment w, long rowBytes, int cols, float[] x, int xOffset, float[] out, int rowStart, int rowEnd) {
-        return false;
     }
 
     /**
@@ -141,9 +114,6 @@ abstract class RowDotKernel implements WeightKernel {
         // segment's class and compile to plain loads, not two virtual calls each (a 4x slower
         // F32 decode on a cache-resident model).
         Objects.checkFromToIndex(rowStart * rowBytes, rowEnd * rowBytes, data.byteSize());
-        if (nRows == 1 && matmulOneRow(data, rowBytes, cols, x, 0, out, rowStart, rowEnd)) {
-            return;
-        }
         int group = maxRows();
         float[] sums = new float[group];
         int o = rowStart;
