@@ -20,9 +20,12 @@ import picocli.CommandLine.Option;
  * conventions: warm-up, then the mean and standard deviation over r runs; tokenization and
  * sampling excluded (random token ids, no sampling), every run on a fresh session. Adds the PHD
  * settings, the KV bytes and, for generation, the effective weight bandwidth. Where llama-bench
- * makes one warm-up run, this one repeats it for at least {@code --warmup} seconds: the JIT
- * compiles the kernels in the background for a second or two, and on a small model one warm-up
- * run is over long before that (the default model's tg128 varied by ± 20-50 % between runs).
+ * makes one warm-up run, this one repeats it for at least {@code --warmup} seconds and until
+ * two runs in a row agree within {@link #STEADY} (at most {@link #MAX_WARMUPS} runs): the JIT
+ * compiles the kernels in the background, for seconds on two cores busy with the runs, and on a
+ * small model one warm-up run is over long before that (the default model's tg128 varied by
+ * ± 20-50 % between runs; 1.1b Q4_K_M's first measured tg128 run took 7.3 s after a 6.9 s
+ * warm-up run, the next ones 3.4 and 2.8).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prompt and generation speed, llama-bench style.")
 final class BenchCommand implements Callable<Integer> {
@@ -43,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
     int repetitions;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "2",
-            description = "repeat the warm-up run for at least this long, so the JIT is done before the measured runs (default: ${DEFAULT-VALUE})")
+            description = "repeat the warm-up run for at least this long, and until two runs agree within 5 %, so the JIT is done before the measured runs (default: ${DEFAULT-VALUE})")
     double warmupSeconds;
 
     @Option(names = "--probe", description = "also measure read bandwidth (a vectorized sum over 1 GiB on the same number of threads) "
@@ -148,11 +151,17 @@ final class BenchCommand implements Callable<Integer> {
         return new Row(test, prompt, gen, phd, kv, runs.seconds(), prompt > 0 ? prompt : gen, perToken, runs.probeGBps());
     }
 
+    /** Warm-up goes on until a run's time is within this fraction of the run before. */
+    static final double STEADY = 0.05;
+    /** ... or, once the --warmup seconds are over, this many runs were made (on a noisy machine runs may never agree). */
+    static final int MAX_WARMUPS = 10;
+
     /**
      * Seconds of each of {@code runs} runs, each on a fresh session: evaluating a prompt of
      * {@code prompt} random tokens (variant-minimal prefill, in forward passes of {@code batch}
      * tokens), or else {@code gen} single-token
-     * decode steps. Before them, warm-up runs for at least {@code warmupSeconds} (at least one).
+     * decode steps. Before them, warm-up runs for at least {@code warmupSeconds} and until two
+     * in a row agree within {@link #STEADY}, at most {@link #MAX_WARMUPS}.
      * Progress lines go to err. With a {@code bandwidth} probe, probeGBps[i] is the mean of the
      * read bandwidth measured just before and just after run i (else null).
      */
@@ -162,12 +171,16 @@ final class BenchCommand implements Callable<Integer> {
         String test = prompt > 0 ? "pp" + prompt : "tg" + gen;
         long start = System.nanoTime(), warmupEnd = start + (long) (warmupSeconds * 1e9);
         int warmups = 0;
+        long previous = 0;
+        boolean steady = false;
         do {
-            timeRun(model, prompt, gen, batch, random);
+            long ns = timeRun(model, prompt, gen, batch, random);
+            steady = warmups > 0 && Math.abs(ns - previous) <= STEADY * previous;
+            previous = ns;
             warmups++;
-        } while (System.nanoTime() < warmupEnd);
-        err.printf("%s %s warm-up: %d run%s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
-                (System.nanoTime() - start) / 1e6);
+        } while (System.nanoTime() < warmupEnd || !steady && warmups < MAX_WARMUPS);
+        err.printf("%s %s warm-up: %d run%s, %s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
+                steady ? "the last two within 5 %" : "not steady", (System.nanoTime() - start) / 1e6);
         double[] seconds = new double[runs];
         double[] probes = bandwidth == null ? null : new double[runs];
         double before = bandwidth == null ? 0 : bandwidth.gbPerSecond(PROBE_PASSES);
