@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorOperators;
  *   1         2                            dotRows2 -> pair1
  *   2..4      4                            dotRows4, n = nRows
  *   5..31     2, in groups of 8 rows       dotRows2 -> pair2to4 / pair5to8 (the group's size)
- *   any       1 (the rows left over)       dotRows -> dot1 / dot2to4 / dot5to8
+ *   any       1 (the rows left over)       dot1, once per activation row (RowDotKernel's dotRows)
  * </pre>
  */
 public final class Q8_0Kernel extends RowDotKernel {
@@ -191,103 +191,9 @@ public final class Q8_0Kernel extends RowDotKernel {
         return 8;
     }
 
-    @Override
-    void dotRows(MemorySegment w, long row, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
-        if (n == 1) {
-            sums[0] = dot1(w, row, cols, x, xOffset);
-        } else if (n <= 4) {
-            dot2to4(w, row, cols, x, xOffset, xStride, n, sums);
-        } else {
-            dot5to8(w, row, cols, x, xOffset, xStride, n, sums);
-        }
-    }
-
     /** The L weights at {@code c} in the block at byte {@code block}, times its scale {@code d}. */
     private static FloatVector scaled(MemorySegment w, long block, int c, FloatVector d) {
         return Lanes.toFloats(Lanes.bytes(w, block + QS + c)).mul(d);
-    }
-
-    /*
-     * Multi-row dot products: each block is decoded once and pre-scaled (2 * 32 / L multiplies,
-     * shared by all rows), then every row takes 32 / L multiply-adds per block into two
-     * accumulators (lanes [c, c + L) and [c + L, c + 2L) of each 2L-wide step), so no row's
-     * loop-carried chain is longer than one fma per step. Rows beyond n are skipped by
-     * loop-invariant branches: the work is exactly n rows'.
-     */
-
-    /** 2 <= n <= 4 rows. */
-    private static void dot2to4(MemorySegment w, long row, int cols, float[] x, int x0, int s, int n, float[] sums) {
-        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s;
-        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-        long block = row;
-        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
-            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
-            for (int c = 0; c < BLOCK; c += 2 * L) {
-                FloatVector qa = scaled(w, block, c, d), qb = scaled(w, block, c + L, d);
-                int j = i + c;
-                a0 = qa.fma(FloatVector.fromArray(F, x, x0 + j), a0);
-                b0 = qb.fma(FloatVector.fromArray(F, x, x0 + j + L), b0);
-                a1 = qa.fma(FloatVector.fromArray(F, x, x1 + j), a1);
-                b1 = qb.fma(FloatVector.fromArray(F, x, x1 + j + L), b1);
-                if (n > 2) {
-                    a2 = qa.fma(FloatVector.fromArray(F, x, x2 + j), a2);
-                    b2 = qb.fma(FloatVector.fromArray(F, x, x2 + j + L), b2);
-                }
-                if (n > 3) {
-                    a3 = qa.fma(FloatVector.fromArray(F, x, x3 + j), a3);
-                    b3 = qb.fma(FloatVector.fromArray(F, x, x3 + j + L), b3);
-                }
-            }
-        }
-        sums[0] = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        sums[1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
-        if (n > 2) sums[2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
-        if (n > 3) sums[3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** 5 <= n <= 8 rows. */
-    private static void dot5to8(MemorySegment w, long row, int cols, float[] x, int x0, int s, int n, float[] sums) {
-        int x1 = x0 + s, x2 = x1 + s, x3 = x2 + s, x4 = x3 + s, x5 = x4 + s, x6 = x5 + s, x7 = x6 + s;
-        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-        FloatVector a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
-        long block = row;
-        for (int i = 0; i < cols; i += BLOCK, block += BLOCK_BYTES) {
-            FloatVector d = FloatVector.broadcast(F, Lanes.half(w, block));
-            for (int c = 0; c < BLOCK; c += 2 * L) {
-                FloatVector qa = scaled(w, block, c, d), qb = scaled(w, block, c + L, d);
-                int j = i + c;
-                a0 = qa.fma(FloatVector.fromArray(F, x, x0 + j), a0);
-                b0 = qb.fma(FloatVector.fromArray(F, x, x0 + j + L), b0);
-                a1 = qa.fma(FloatVector.fromArray(F, x, x1 + j), a1);
-                b1 = qb.fma(FloatVector.fromArray(F, x, x1 + j + L), b1);
-                a2 = qa.fma(FloatVector.fromArray(F, x, x2 + j), a2);
-                b2 = qb.fma(FloatVector.fromArray(F, x, x2 + j + L), b2);
-                a3 = qa.fma(FloatVector.fromArray(F, x, x3 + j), a3);
-                b3 = qb.fma(FloatVector.fromArray(F, x, x3 + j + L), b3);
-                a4 = qa.fma(FloatVector.fromArray(F, x, x4 + j), a4);
-                b4 = qb.fma(FloatVector.fromArray(F, x, x4 + j + L), b4);
-                if (n > 5) {
-                    a5 = qa.fma(FloatVector.fromArray(F, x, x5 + j), a5);
-                    b5 = qb.fma(FloatVector.fromArray(F, x, x5 + j + L), b5);
-                }
-                if (n > 6) {
-                    a6 = qa.fma(FloatVector.fromArray(F, x, x6 + j), a6);
-                    b6 = qb.fma(FloatVector.fromArray(F, x, x6 + j + L), b6);
-                }
-                if (n > 7) {
-                    a7 = qa.fma(FloatVector.fromArray(F, x, x7 + j), a7);
-                    b7 = qb.fma(FloatVector.fromArray(F, x, x7 + j + L), b7);
-                }
-            }
-        }
-        sums[0] = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        sums[1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
-        sums[2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
-        sums[3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
-        sums[4] = a4.add(b4).reduceLanes(VectorOperators.ADD);
-        if (n > 5) sums[5] = a5.add(b5).reduceLanes(VectorOperators.ADD);
-        if (n > 6) sums[6] = a6.add(b6).reduceLanes(VectorOperators.ADD);
-        if (n > 7) sums[7] = a7.add(b7).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -304,7 +210,11 @@ public final class Q8_0Kernel extends RowDotKernel {
     /*
      * Two weight rows at once: every activation vector is loaded once for both (a 512-bit load
      * takes both load slots of a Zen 4 cycle, so loads bound these loops before the multiply-adds
-     * do). Weight row 0's results go to sums[k], row 1's to sums[8 + k].
+     * do). Weight row 0's results go to sums[k], row 1's to sums[8 + k]. With several activation
+     * rows each block is decoded once and pre-scaled, shared by all rows, and rows beyond n are
+     * skipped by loop-invariant branches: the work is exactly n rows'. (Loops of the same shape
+     * for one weight row, 2-4 and 5-8 activation rows, went: they only took the one to three
+     * weight rows a matrix has beyond a multiple of two or four, none in the models measured.)
      */
 
     /** One activation row: per block, sum q * x, then scale once (as {@link #dot1}). */
