@@ -11,7 +11,12 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * BF16: little-endian bfloat16, the upper 16 bits of an f32; rows can have any length, the part
- * past the last whole vector runs scalar.
+ * past the last whole vector runs scalar. Which loop a product of nRows activation rows runs:
+ * <pre>
+ *   nRows   weight rows at once   loop
+ *   1..31   2, in groups of 4     dotRows2 -> pair
+ *   any     the row left over     dot1, once per activation row
+ * </pre>
  */
 public final class BF16Kernel extends RowDotKernel {
     static final BF16Kernel INSTANCE = new BF16Kernel();
@@ -88,18 +93,6 @@ public final class BF16Kernel extends RowDotKernel {
     @Override
     int weightStreams(int nRows, int cols) {
         return 2;
-    }
-
-    @Override
-    void dotRows(MemorySegment w, long row, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
-        if (n == 1) {
-            sums[0] = dot1(w, row, cols, x, xOffset);
-        } else {
-            // only for a row left over from the pairs (at most one per call of matmul)
-            float[] both = new float[8];
-            pair(w, row, row, cols, x, xOffset, xStride, n, both);
-            System.arraycopy(both, 0, sums, 0, n);
-        }
     }
 
     @Override

@@ -12,6 +12,14 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * F32: little-endian floats; rows can have any length, the part past the last whole vector runs scalar.
+ * Which loop a product of nRows activation rows runs ({@link RowDotKernel#matmul}; 32 rows or
+ * more go to Gemm):
+ * <pre>
+ *   nRows   weight rows at once   loop
+ *   1       1                     dot1
+ *   2..31   2, in groups of 4     dotRows2 -> pair
+ *   any     the row left over     dot1, once per activation row
+ * </pre>
  */
 public final class F32Kernel extends RowDotKernel {
     static final F32Kernel INSTANCE = new F32Kernel();
@@ -71,18 +79,6 @@ public final class F32Kernel extends RowDotKernel {
     @Override
     int weightStreams(int nRows, int cols) {
         return nRows > 1 ? 2 : 1;
-    }
-
-    @Override
-    void dotRows(MemorySegment w, long row, int cols, float[] x, int xOffset, int xStride, int n, float[] sums) {
-        if (n == 1) {
-            sums[0] = dot1(w, row, cols, x, xOffset);
-        } else {
-            // only for a row left over from the pairs (at most one per call of matmul)
-            float[] both = new float[8];
-            pair(w, row, row, cols, x, xOffset, xStride, n, both);
-            System.arraycopy(both, 0, sums, 0, n);
-        }
     }
 
     @Override

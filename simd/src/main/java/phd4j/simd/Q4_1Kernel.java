@@ -13,6 +13,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Q4_1: blocks of 32 weights in 20 bytes, {@code [fp16 d][fp16 m][16 bytes of nibbles]}. Byte j
  * holds element j in its low nibble and element j + 16 in its high nibble; weight = nibble * d + m.
+ * Which loop runs: decoding reads the {@link Interleaved} copy; this kernel serves prefill's GEMM
+ * (dequantize) and {@code --no-repack} ({@link #dot1} once per activation row).
  */
 public final class Q4_1Kernel extends RowDotKernel {
     static final Q4_1Kernel INSTANCE = new Q4_1Kernel();

@@ -28,6 +28,8 @@ import jdk.incubator.vector.VectorOperators;
  * </pre>
  * Element i of the super-block is in sub-block s = i / 32; its quant is
  * (nibble of qs[32 * (s / 2) + i % 32]) + 16 * (bit s of qh[i % 32]).
+ * Which loop runs: decoding reads the {@link Interleaved} copy; this kernel serves prefill's GEMM
+ * (dequantize) and {@code --no-repack} ({@link #dotRows}, groups of up to 4 activation rows).
  */
 public final class Q5KKernel extends RowDotKernel {
     static final Q5KKernel INSTANCE = new Q5KKernel();

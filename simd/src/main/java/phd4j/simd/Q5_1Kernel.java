@@ -16,6 +16,8 @@ import jdk.incubator.vector.VectorOperators;
  * Q5_1: blocks of 32 weights in 24 bytes, {@code [fp16 d][fp16 m][uint32 qh][16 bytes of nibbles]}.
  * Byte j holds the low 4 bits of element j in its low nibble and of element j + 16 in its high
  * nibble; bit e of the little-endian qh is bit 4 of element e; weight = q * d + m.
+ * Which loop runs: decoding reads the {@link Interleaved} copy; this kernel serves prefill's GEMM
+ * (dequantize) and {@code --no-repack} ({@link #dot1} once per activation row).
  */
 public final class Q5_1Kernel extends RowDotKernel {
     static final Q5_1Kernel INSTANCE = new Q5_1Kernel();

@@ -27,6 +27,8 @@ import jdk.incubator.vector.VectorOperators;
  * The super-block is two halves h of 128 elements, each four quarters k of 32 elements. Element
  * 128h + 32k + l (l = 0..31) takes its low 4 bits from ql[64h + 32 * (k % 2) + l] (low nibble for
  * k = 0, 1, high nibble for k = 2, 3) and its high 2 bits from bits 2k, 2k+1 of qh[32h + l].
+ * Which loop runs: decoding reads the {@link Interleaved} copy; this kernel serves prefill's GEMM
+ * (dequantize) and {@code --no-repack} ({@link #dotRows}, groups of up to 4 activation rows).
  */
 public final class Q6KKernel extends RowDotKernel {
     static final Q6KKernel INSTANCE = new Q6KKernel();
