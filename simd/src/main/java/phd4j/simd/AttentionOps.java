@@ -21,26 +21,11 @@ public final class AttentionOps {
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int L = Lanes.L;
 
-    /** Lane indices of the even and the odd lanes of two vectors laid end to end. */
-    private static final FloatVector EVEN = FloatVector.fromArray(F, indices(0), 0);
-    private static final FloatVector ODD = FloatVector.fromArray(F, indices(1), 0);
-
     static {
         if (L < 4 || L > 16) throw new IllegalStateException("unsupported vector length " + L);
     }
 
     private AttentionOps() {
-    }
-
-    private static float[] indices(int first) {
-        float[] ix = new float[L];
-        for (int i = 0; i < L; i++) ix[i] = 2 * i + first;
-        return ix;
-    }
-
-    /** Lanes 0..L/2-1: sums of adjacent lane pairs of a; lanes L/2..L-1: the same of b. */
-    static FloatVector pairSums(FloatVector a, FloatVector b) {
-        return EVEN.selectFrom(a, b).add(ODD.selectFrom(a, b));
     }
 
     /**
@@ -61,56 +46,7 @@ public final class AttentionOps {
             int j = 0;
             for (; j < tiled; j += 4) {
                 int k0 = kOff + j * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
-                FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-                FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-                FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-                FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-                for (int i = 0; i < bound; i += L) {
-                    FloatVector v0 = load(k, k0 + i);
-                    FloatVector v1 = load(k, k1 + i);
-                    FloatVector v2 = load(k, k2 + i);
-                    FloatVector v3 = load(k, k3 + i);
-                    FloatVector u = FloatVector.fromArray(F, q, q0 + i);
-                    a00 = v0.fma(u, a00);
-                    a01 = v1.fma(u, a01);
-                    a02 = v2.fma(u, a02);
-                    a03 = v3.fma(u, a03);
-                    u = FloatVector.fromArray(F, q, q1 + i);
-                    a10 = v0.fma(u, a10);
-                    a11 = v1.fma(u, a11);
-                    a12 = v2.fma(u, a12);
-                    a13 = v3.fma(u, a13);
-                    u = FloatVector.fromArray(F, q, q2 + i);
-                    a20 = v0.fma(u, a20);
-                    a21 = v1.fma(u, a21);
-                    a22 = v2.fma(u, a22);
-                    a23 = v3.fma(u, a23);
-                    u = FloatVector.fromArray(F, q, q3 + i);
-                    a30 = v0.fma(u, a30);
-                    a31 = v1.fma(u, a31);
-                    a32 = v2.fma(u, a32);
-                    a33 = v3.fma(u, a33);
-                }
-                FloatVector b0 = pairSums(a00, a01), b1 = pairSums(a02, a03);
-                FloatVector b2 = pairSums(a10, a11), b3 = pairSums(a12, a13);
-                FloatVector b4 = pairSums(a20, a21), b5 = pairSums(a22, a23);
-                FloatVector b6 = pairSums(a30, a31), b7 = pairSums(a32, a33);
-                FloatVector c0 = pairSums(b0, b1), c1 = pairSums(b2, b3);
-                FloatVector c2 = pairSums(b4, b5), c3 = pairSums(b6, b7);
-                if (L == 4) {
-                    c0.intoArray(sums, 0);
-                    c1.intoArray(sums, 4);
-                    c2.intoArray(sums, 8);
-                    c3.intoArray(sums, 12);
-                } else {
-                    FloatVector d0 = pairSums(c0, c1), d1 = pairSums(c2, c3);
-                    if (L == 8) {
-                        d0.intoArray(sums, 0);
-                        d1.intoArray(sums, 8);
-                    } else {
-                        pairSums(d0, d1).intoArray(sums, 0);
-                    }
-                }
+                tile(q, q0, q1, q2, q3, k, k0, kStride, bound, sums);
                 for (int t = 0; t < ni; t++) {
                     int qo = qOff[r + t], so = sOff[r + t] + sCol + j;
                     float s0 = sums[4 * t], s1 = sums[4 * t + 1], s2 = sums[4 * t + 2], s3 = sums[4 * t + 3];
@@ -132,6 +68,63 @@ public final class AttentionOps {
                 for (int t = 0; t < ni; t++) s[sOff[r + t] + sCol + j] = dot(q, qOff[r + t], k, kj, hd) * scale;
             }
         }
+    }
+
+    /**
+     * The 16 dot products of query rows q0..q3 with 4 keys (k0, k0 + kStride, ..) over the first
+     * {@code bound} elements, into sums[4 t + key] (t: the query row). A method of its own, taking
+     * no vectors, and each sum reduced on its own: inside {@link #scores}, a tree of pairwise
+     * lane sums (two-vector selectFrom) made the method too large for C2, which left those calls
+     * boxing every vector (about a gigabyte of garbage in a 1.1b tg128 run).
+     */
+    private static void tile(float[] q, int q0, int q1, int q2, int q3, MemorySegment k, int k0, int kStride, int bound, float[] sums) {
+        int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v0 = load(k, k0 + i);
+            FloatVector v1 = load(k, k1 + i);
+            FloatVector v2 = load(k, k2 + i);
+            FloatVector v3 = load(k, k3 + i);
+            FloatVector u = FloatVector.fromArray(F, q, q0 + i);
+            a00 = v0.fma(u, a00);
+            a01 = v1.fma(u, a01);
+            a02 = v2.fma(u, a02);
+            a03 = v3.fma(u, a03);
+            u = FloatVector.fromArray(F, q, q1 + i);
+            a10 = v0.fma(u, a10);
+            a11 = v1.fma(u, a11);
+            a12 = v2.fma(u, a12);
+            a13 = v3.fma(u, a13);
+            u = FloatVector.fromArray(F, q, q2 + i);
+            a20 = v0.fma(u, a20);
+            a21 = v1.fma(u, a21);
+            a22 = v2.fma(u, a22);
+            a23 = v3.fma(u, a23);
+            u = FloatVector.fromArray(F, q, q3 + i);
+            a30 = v0.fma(u, a30);
+            a31 = v1.fma(u, a31);
+            a32 = v2.fma(u, a32);
+            a33 = v3.fma(u, a33);
+        }
+        sums[0] = a00.reduceLanes(VectorOperators.ADD);
+        sums[1] = a01.reduceLanes(VectorOperators.ADD);
+        sums[2] = a02.reduceLanes(VectorOperators.ADD);
+        sums[3] = a03.reduceLanes(VectorOperators.ADD);
+        sums[4] = a10.reduceLanes(VectorOperators.ADD);
+        sums[5] = a11.reduceLanes(VectorOperators.ADD);
+        sums[6] = a12.reduceLanes(VectorOperators.ADD);
+        sums[7] = a13.reduceLanes(VectorOperators.ADD);
+        sums[8] = a20.reduceLanes(VectorOperators.ADD);
+        sums[9] = a21.reduceLanes(VectorOperators.ADD);
+        sums[10] = a22.reduceLanes(VectorOperators.ADD);
+        sums[11] = a23.reduceLanes(VectorOperators.ADD);
+        sums[12] = a30.reduceLanes(VectorOperators.ADD);
+        sums[13] = a31.reduceLanes(VectorOperators.ADD);
+        sums[14] = a32.reduceLanes(VectorOperators.ADD);
+        sums[15] = a33.reduceLanes(VectorOperators.ADD);
     }
 
     /**
