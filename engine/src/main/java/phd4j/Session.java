@@ -153,9 +153,9 @@ public final class Session implements AutoCloseable {
      * tokens.length: logits at every position; out.length == 1: logits after the last.
      */
     private void run(int[] input, int[] hiddenCone, float[][] out) {
+        checkPositions(input.length);
         int rows = 0, nLogits = 0;
         int[] outIndex = new int[maxBatch]; // which out[] entry each logit row fills
-        checkPositions(input.length);
         int start = position;                // flush() advances position as batches complete
         int copiesFrom = hiddenCone != null ? hiddenCone[0] : start;
         for (int i = 0; i < input.length; i++) {

@@ -207,6 +207,21 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, 
     /** Writes row r of a group ({@code row}: its bytes as in the file) into the group's bytes {@code group}. */
     abstract void putRow(MemorySegment group, int r, byte[] row, GgmlType type);
 
+    /** Writes row r's block, its codes, scales and mins as {@link #blockCodes} gives them, at byte {@code at} of a group. */
+    interface BlockWriter {
+        void put(MemorySegment group, long at, int r, byte[] codes, float[] scales, float[] mins);
+    }
+
+    /** {@link #putRow} for the layouts that store each block in {@link #blockCodes}' form: {@code writer} writes one. */
+    final void putBlocks(MemorySegment group, int r, byte[] row, GgmlType type, BlockWriter writer) {
+        byte[] codes = new byte[BLOCK];
+        float[] scales = new float[2], mins = new float[2];
+        for (int b = 0; b < blocks; b++) {
+            blockCodes(type, row, b, codes, scales, mins);
+            writer.put(group, b * blockBytes, r, codes, scales, mins);
+        }
+    }
+
     /** Weight row groups: the units {@link #multiply} is split in. */
     final int groups() {
         return (rows + G - 1) / G;

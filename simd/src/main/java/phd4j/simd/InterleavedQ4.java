@@ -39,12 +39,7 @@ final class InterleavedQ4 extends Interleaved {
 
     @Override
     void putRow(MemorySegment group, int r, byte[] row, GgmlType type) {
-        byte[] codes = new byte[BLOCK];
-        float[] scales = new float[2], mins = new float[2];
-        for (int b = 0; b < blocks; b++) {
-            blockCodes(type, row, b, codes, scales, mins);
-            put(group, b * blockBytes, r, codes, scales, mins);
-        }
+        putBlocks(group, r, row, type, this::put);
     }
 
     /** Row r's block (its codes, scales and mins as {@link #blockCodes} gives them) into the group's block at byte {@code at}. */

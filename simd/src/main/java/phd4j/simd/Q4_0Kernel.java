@@ -56,16 +56,7 @@ public final class Q4_0Kernel extends RowDotKernel {
         for (int b = 0; b < n / BLOCK; b++) {
             int x = srcOff + b * BLOCK;
             long block = dstOffset + (long) b * BLOCK_BYTES;
-            float amax = 0, max = 0;
-            for (int j = 0; j < BLOCK; j++) {
-                float v = src[x + j];
-                // strictly greater: the first of equal magnitudes wins, and its sign sets d's sign
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
-            float d = max / -8;
+            float d = Rounding.firstLargest(src, x, BLOCK) / -8;
             float id = d != 0 ? 1 / d : 0;
             dst.set(Lanes.SHORT_LE, block, Rounding.toHalf(d));
             for (int j = 0; j < 16; j++) {

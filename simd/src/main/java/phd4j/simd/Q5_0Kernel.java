@@ -43,15 +43,7 @@ public final class Q5_0Kernel extends RowDotKernel {
         for (int b = 0; b < n / BLOCK; b++) {
             int x = srcOff + b * BLOCK;
             long block = dstOffset + (long) b * BLOCK_BYTES;
-            float amax = 0, max = 0;
-            for (int j = 0; j < BLOCK; j++) {
-                float v = src[x + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
-            float d = max / -16;
+            float d = Rounding.firstLargest(src, x, BLOCK) / -16;
             float id = d != 0 ? 1 / d : 0;
             dst.set(Lanes.SHORT_LE, block, Rounding.toHalf(d));
             for (int j = 0; j < BLOCK; j++) {

@@ -181,7 +181,7 @@ final class BenchCommand implements Callable<Integer> {
             warmups++;
         } while (System.nanoTime() < warmupEnd || !steady && warmups < MAX_WARMUPS);
         err.printf("%s %s warm-up: %d run%s, %s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
-                steady ? "the last two within 5 %" : "not steady", (System.nanoTime() - start) / 1e6);
+                steady ? "the last two within " + Math.round(100 * STEADY) + " %" : "not steady", (System.nanoTime() - start) / 1e6);
         double[] seconds = new double[runs];
         double[] probes = bandwidth == null ? null : new double[runs];
         double before = bandwidth == null ? 0 : bandwidth.gbPerSecond(PROBE_PASSES);
