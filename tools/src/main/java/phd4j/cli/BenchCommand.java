@@ -171,15 +171,16 @@ final class BenchCommand implements Callable<Integer> {
         SplittableRandom random = new SplittableRandom(42);
         String test = prompt > 0 ? "pp" + prompt : "tg" + gen;
         long start = System.nanoTime(), warmupEnd = start + (long) (warmupSeconds * 1e9);
-        int warmups = 0;
+        int warmups = 0, afterMinimum = 0; // runs made once the --warmup seconds were over
         long previous = 0;
         boolean steady = false;
         do {
+            if (System.nanoTime() >= warmupEnd) afterMinimum++;
             long ns = timeRun(model, prompt, gen, batch, random);
             steady = warmups > 0 && Math.abs(ns - previous) <= STEADY * previous;
             previous = ns;
             warmups++;
-        } while (System.nanoTime() < warmupEnd || !steady && warmups < MAX_WARMUPS);
+        } while (System.nanoTime() < warmupEnd || !steady && afterMinimum < MAX_WARMUPS);
         err.printf("%s %s warm-up: %d run%s, %s, %.1f ms%n", model.phd().name(), test, warmups, warmups == 1 ? "" : "s",
                 steady ? "the last two within " + Math.round(100 * STEADY) + " %" : "not steady", (System.nanoTime() - start) / 1e6);
         double[] seconds = new double[runs];
