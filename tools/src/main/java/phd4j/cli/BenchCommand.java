@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
     int repetitions;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "2",
-            description = "repeat the warm-up run for at least this long, and until two runs agree within 5 %, so the JIT is done before the measured runs (default: ${DEFAULT-VALUE})")
+            description = "repeat the warm-up run for at least this long, and until two runs agree within 5 %%, so the JIT is done before the measured runs (default: ${DEFAULT-VALUE})")
     double warmupSeconds;
 
     @Option(names = "--probe", description = "also measure read bandwidth (a vectorized sum over 1 GiB on the same number of threads) "
