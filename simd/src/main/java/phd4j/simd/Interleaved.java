@@ -30,7 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #blockCodes}). Every supported type's block is exactly that in f32, so the copy loses
  * nothing; the mapped file stays the source of everything else (prefill's GEMM, the embedding).
  * How a group's block is laid out and multiplied is the subclass's: {@link InterleavedQ4} for
- * 4-bit codes, {@link InterleavedInt8} for 5- and 6-bit ones.
+ * 4-bit codes, {@link InterleavedQ4K} and {@link InterleavedQ6K} for the K-quants' super-block
+ * scales, {@link InterleavedInt8} for 5-bit codes.
  *
  * <p>Which loop a call runs: {@link #multiply} takes each group in turn and, for it, each
  * activation row ({@code group1}): one loop per layout, whatever the row count. A four-row tile
@@ -38,7 +39,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ran boxed (2.5 GFLOP/s for Q4_0; four one-row passes over the group, whose 40 KB stay in L2,
  * give 95). Rows of a group past the matrix's last row are zero and never stored.
  */
-public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, InterleavedInt8 {
+public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, InterleavedQ6K, InterleavedInt8 {
     /** Shorts with as many bits as a float vector: G = 2L lanes, one weight row each. */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     /** Weight rows per group. */
@@ -79,6 +80,7 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, 
         long perGroup = switch (type) {
             case Q4_0, Q4_1 -> cols / BLOCK * InterleavedQ4.blockBytes(type == GgmlType.Q4_1);
             case Q4_K -> InterleavedQ4K.groupBytes(cols);
+            case Q6_K -> InterleavedQ6K.groupBytes(cols);
             default -> cols / BLOCK * InterleavedInt8.blockBytes(type);
         };
         return (long) ((rows + G - 1) / G) * perGroup;
@@ -94,6 +96,7 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, 
         Interleaved m = switch (w.type()) {
             case Q4_0, Q4_1 -> new InterleavedQ4(data, w.rows(), w.cols(), w.type() == GgmlType.Q4_1);
             case Q4_K -> new InterleavedQ4K(data, w.rows(), w.cols());
+            case Q6_K -> new InterleavedQ6K(data, w.rows(), w.cols());
             default -> new InterleavedInt8(data, w.rows(), w.cols(), w.type());
         };
         // each group is assembled on the heap and copied out whole (element-wise native writes
@@ -280,6 +283,11 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, 
     /** Rows L..G-1: the high 16 bits of each int. */
     static IntVector highInts(IntVector v) {
         return v.lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** v as floats, times dx. */
+    static FloatVector scaled(IntVector v, float dx) {
+        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dx);
     }
 
     /** The float lanes of rows [part * L, part * L + L) of G 16-bit sums laid out by {@link #lane}. */

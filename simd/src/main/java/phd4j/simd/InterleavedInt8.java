@@ -11,16 +11,16 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The {@link Interleaved} copy of a Q6_K, Q5_0, Q5_1 or Q5_K matrix as one byte a weight: codes
- * 0..63 (6 bits) or 0..31 (5 bits), centred on o = 32 or 16, and a scale per 16 columns. Per
- * group, per 32-column block (10 or 11 bits a weight; the files have 6.56, 5.5, 6 and 5.5):
+ * The {@link Interleaved} copy of a Q5_0, Q5_1 or Q5_K matrix as one byte a weight: codes 0..31,
+ * centred on o = 16, and a scale per 16 columns. Per group, per 32-column block (10 or 11 bits a
+ * weight; the files have 5.5, 6 and 5.5):
  * <pre>
  * offset   size  field
  *      0   32 G  codes: byte j * G + lane(r) holds the code of column j of row r, j = 0..31
  *   32 G    4 G  scale s of columns 0..15 of each row's block (f32)
  *   36 G    4 G  scale of columns 16..31
  *   40 G    4 G  bias o s - m of each row's block (f32); only for Q5_1 and Q5_K, whose halves
- *                share s and min m (for Q6_K and Q5_0, m = o s)
+ *                share s and min m (for Q5_0, m = o s)
  * </pre>
  * With weight = s code - m = s (code - o) + (o s - m), a block's product with x = dx xq is
  * dx s S + (o s - m) dx sum xq, where S = sum (code - o) xq. A code is one load and a multiply,
@@ -37,13 +37,12 @@ final class InterleavedInt8 extends Interleaved {
     private static final long BIAS = 40L * G;
 
     /** The centre o of the codes. */
-    private final short offset;
+    private static final short OFFSET = 16;
     /** Whether blocks have a bias (Q5_1, Q5_K). */
     private final boolean bias;
 
     InterleavedInt8(MemorySegment data, int rows, int cols, GgmlType type) {
         super(data, rows, cols, blockBytes(type), 0);
-        this.offset = (short) (type == GgmlType.Q6_K ? 32 : 16);
         this.bias = hasBias(type);
     }
 
@@ -66,7 +65,7 @@ final class InterleavedInt8 extends Interleaved {
         for (int j = 0; j < BLOCK; j++) putByte(to, at + (long) j * G + lane, codes[j]);
         putFloat(to, at + SCALES + 4L * r, scales[0]);
         putFloat(to, at + SCALES + 4L * G + 4L * r, scales[1]);
-        if (bias) putFloat(to, at + BIAS + 4L * r, offset * scales[0] - mins[0]);
+        if (bias) putFloat(to, at + BIAS + 4L * r, OFFSET * scales[0] - mins[0]);
     }
 
     /** sum (code - o) xq over the 8 columns [8k, 8k + 8) of the block at byte {@code block}, per row, modulo 2^16. */
@@ -77,7 +76,7 @@ final class InterleavedInt8 extends Interleaved {
             sum = sum.add(bytes(block + (long) j * G).mul(q[xb + j]));
             xSum += q[xb + j];
         }
-        return sum.sub((short) (offset * xSum));
+        return sum.sub((short) (OFFSET * xSum));
     }
 
     @Override
@@ -86,10 +85,6 @@ final class InterleavedInt8 extends Interleaved {
             int valid = Math.min(G, rows - g * G);
             for (int r = 0; r < nRows; r++) group1(g, x, r, out, outStride, valid);
         }
-    }
-
-    private static FloatVector scaled(IntVector v, float dx) {
-        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dx);
     }
 
     /**

@@ -44,6 +44,7 @@ public final class MatMul {
         WorkerPool.RangeTask task = switch (w) {
             case InterleavedQ4 q4 -> (start, end) -> q4.multiply(q, nRows, out, rows, start, end);
             case InterleavedQ4K q4k -> (start, end) -> q4k.multiply(q, nRows, out, rows, start, end);
+            case InterleavedQ6K q6k -> (start, end) -> q6k.multiply(q, nRows, out, rows, start, end);
             case InterleavedInt8 q8 -> (start, end) -> q8.multiply(q, nRows, out, rows, start, end);
         };
         if ((long) nRows * rows * cols < MIN_PARALLEL_WORK) {
