@@ -15,7 +15,10 @@ public final class FileType {
             case F32 -> 0;   // LLAMA_FTYPE_ALL_F32
             case F16 -> 1;   // LLAMA_FTYPE_MOSTLY_F16
             case Q4_0 -> 2;  // LLAMA_FTYPE_MOSTLY_Q4_0
+            case Q4_1 -> 3;  // LLAMA_FTYPE_MOSTLY_Q4_1
             case Q8_0 -> 7;  // LLAMA_FTYPE_MOSTLY_Q8_0
+            case Q5_0 -> 8;  // LLAMA_FTYPE_MOSTLY_Q5_0
+            case Q5_1 -> 9;  // LLAMA_FTYPE_MOSTLY_Q5_1
             case Q4_K -> 15; // LLAMA_FTYPE_MOSTLY_Q4_K_M: llama-quantize's "Q4_K" (with or without --pure)
             case Q5_K -> 17; // LLAMA_FTYPE_MOSTLY_Q5_K_M: likewise "Q5_K"
             case Q6_K -> 18; // LLAMA_FTYPE_MOSTLY_Q6_K

@@ -21,6 +21,7 @@ import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufValue;
 import phd4j.gguf.GgufWriter;
 import phd4j.simd.GgmlType;
+import phd4j.simd.Kernels;
 import phd4j.testing.SharedFiles;
 
 class ModelQuantizerTest {
@@ -100,6 +101,16 @@ class ModelQuantizerTest {
             assertEquals(List.of("output.weight", "token_embd.weight", "blk.0.attn_norm.weight", "blk.0.bias", "blk.0.odd.weight"),
                     List.copyOf(s.keySet()), "llama.cpp's loader order");
         }
+    }
+
+    /** Every type phd4j can write has llama.cpp's general.file_type number (Q5_0 and Q5_1 once had none: synth and quantize failed). */
+    @Test
+    void everyWritableTypeHasAFileType() {
+        for (GgmlType t : GgmlType.values()) {
+            if (Kernels.canQuantizeTo(t)) assertTrue(FileType.of(t) >= 0, t.name());
+        }
+        assertEquals(8, FileType.of(GgmlType.Q5_0), "LLAMA_FTYPE_MOSTLY_Q5_0");
+        assertEquals(9, FileType.of(GgmlType.Q5_1), "LLAMA_FTYPE_MOSTLY_Q5_1");
     }
 
     @Test

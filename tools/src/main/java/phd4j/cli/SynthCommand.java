@@ -35,7 +35,7 @@ final class SynthCommand implements Callable<Integer> {
     String archName;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
-            description = "type of every weight matrix (the output one too): F32, F16, BF16, Q8_0, Q4_0, or Q4_K, Q5_K, Q6_K"
+            description = "type of every weight matrix (the output one too): F32, F16, BF16, Q8_0, Q5_0, Q5_1, Q4_0, or Q4_K, Q5_K, Q6_K"
                     + " (rows a multiple of 256: not the tiny shape) (default: ${DEFAULT-VALUE})")
     String typeName;
 
