@@ -12,29 +12,27 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * The {@link Interleaved} copy of a Q5_0, Q5_1 or Q5_K matrix as one byte a weight: codes 0..31,
- * centred on o = 16, and a scale per 16 columns. Per group, per 32-column block (10 or 11 bits a
+ * centred on o = 16, and a scale per block of 32 columns. Per group, per block (9 or 10 bits a
  * weight; the files have 5.5, 6 and 5.5):
  * <pre>
  * offset   size  field
  *      0   32 G  codes: byte j * G + lane(r) holds the code of column j of row r, j = 0..31
- *   32 G    4 G  scale s of columns 0..15 of each row's block (f32)
- *   36 G    4 G  scale of columns 16..31
- *   40 G    4 G  bias o s - m of each row's block (f32); only for Q5_1 and Q5_K, whose halves
- *                share s and min m (for Q5_0, m = o s)
+ *   32 G    4 G  scale s of each row's block (f32)
+ *   36 G    4 G  bias o s - m of each row's block (f32); only for Q5_1 and Q5_K, whose blocks
+ *                have a min m (for Q5_0, m = o s)
  * </pre>
  * With weight = s code - m = s (code - o) + (o s - m), a block's product with x = dx xq is
- * dx s S + (o s - m) dx sum xq, where S = sum (code - o) xq. A code is one load and a multiply,
- * where Q6_K's packed 6 bits (a nibble plane and a 2-bit plane, 8 bits a weight with the scales)
- * took a mask, two shifts and an or per code: KernelBench 8192 x 4096, 2 threads, 72 GFLOP/s
- * against 32, for 1.25 times the bytes. A 16-bit lane cannot hold the sum of 16 products
- * (|code - o| xq <= 32 * 127, times 16 is 65024), but it holds 8 exactly (32512): each quarter
- * of the block is summed on its own ({@link #quarter}), and the two quarters of a scale are added
- * as ints. The byte lane of row r is {@link #lane}(r), not r (see {@link #group1}); the scales
- * are in row order.
+ * dx s S + (o s - m) dx sum xq, where S = sum (code - o) xq. A code is one load and a multiply.
+ * A 16-bit lane holds the sum of a half block exactly (|code - o| xq <= 16 * 127, times 16 is
+ * 32512; Q6_K's 6-bit codes, twice that, need quarters: {@link InterleavedQ6K}); the halves are
+ * added as ints. (With a scale per 16 columns, as Q6_K has, and quarter sums, the copy of 1.1b
+ * Q5_0 took 1.20 GiB, not 1.08, and decoded at 22.6-28.5 t/s against 24.5-36.4, alternated.)
+ * The byte lane of row r is {@link #lane}(r), not r (see {@link #group1}); the scales are in row
+ * order.
  */
 final class InterleavedInt8 extends Interleaved {
     private static final long SCALES = 32L * G;
-    private static final long BIAS = 40L * G;
+    private static final long BIAS = 36L * G;
 
     /** The centre o of the codes. */
     private static final short OFFSET = 16;
@@ -63,16 +61,15 @@ final class InterleavedInt8 extends Interleaved {
     private void put(MemorySegment to, long at, int r, byte[] codes, float[] scales, float[] mins) {
         int lane = lane(r);
         for (int j = 0; j < BLOCK; j++) putByte(to, at + (long) j * G + lane, codes[j]);
-        putFloat(to, at + SCALES + 4L * r, scales[0]);
-        putFloat(to, at + SCALES + 4L * G + 4L * r, scales[1]);
+        putFloat(to, at + SCALES + 4L * r, scales[0]); // = scales[1]: one scale a block
         if (bias) putFloat(to, at + BIAS + 4L * r, OFFSET * scales[0] - mins[0]);
     }
 
-    /** sum (code - o) xq over the 8 columns [8k, 8k + 8) of the block at byte {@code block}, per row, modulo 2^16. */
-    private ShortVector quarter(long block, short[] q, int xb, int k) {
+    /** sum (code - o) xq over the 16 columns [16 h, 16 h + 16) of the block at byte {@code block}, per row, modulo 2^16. */
+    private ShortVector half(long block, short[] q, int xb, int h) {
         ShortVector sum = ShortVector.zero(S);
         int xSum = 0;
-        for (int j = 8 * k; j < 8 * k + 8; j++) {
+        for (int j = 16 * h; j < 16 * h + 16; j++) {
             sum = sum.add(bytes(block + (long) j * G).mul(q[xb + j]));
             xSum += q[xb + j];
         }
@@ -89,9 +86,9 @@ final class InterleavedInt8 extends Interleaved {
 
     /**
      * Group g with activation row r, into out[r * outStride + g * G ..] (the {@code valid} rows of
-     * the group). Each half block's two quarter sums are widened by reading the shorts as ints
-     * (lanes 2m, 2m + 1 are one int m): the low half of each is one of the first L rows, the high
-     * half one of the others ({@link Interleaved#lane}). Integer and float work share one loop
+     * the group). Each half block's sums are widened by reading the shorts as ints (lanes 2m,
+     * 2m + 1 are one int m): the low half of each is one of the first L rows, the high half one of
+     * the others ({@link Interleaved#lane}). Integer and float work share one loop
      * body, the accumulators stay in registers: splitting them into two methods that pass the sums
      * through an array (to stay inside C2's node budget, needed by the packed layout's longer code)
      * ran at 32 GFLOP/s against 72.
@@ -102,12 +99,14 @@ final class InterleavedInt8 extends Interleaved {
         for (int b = 0; b < blocks; b++, block += blockBytes) {
             int xb = r * cols + b * BLOCK;
             float dx = x.d[r * blocks + b];
+            IntVector sumLo = IntVector.zero(Lanes.I), sumHi = sumLo;
             for (int h = 0; h < 2; h++) {
-                IntVector first = quarter(block, x.q, xb, 2 * h).reinterpretAsInts(), second = quarter(block, x.q, xb, 2 * h + 1).reinterpretAsInts();
-                long scales = block + SCALES + 4L * G * h;
-                lo = scaled(lowInts(first).add(lowInts(second)), dx).fma(floats(scales, 0), lo);
-                hi = scaled(highInts(first).add(highInts(second)), dx).fma(floats(scales, 1), hi);
+                IntVector sums = half(block, x.q, xb, h).reinterpretAsInts();
+                sumLo = sumLo.add(lowInts(sums));
+                sumHi = sumHi.add(highInts(sums));
             }
+            lo = scaled(sumLo, dx).fma(floats(block + SCALES, 0), lo);
+            hi = scaled(sumHi, dx).fma(floats(block + SCALES, 1), hi);
             if (bias) {
                 FloatVector dSum = FloatVector.broadcast(F, x.dSum[r * blocks + b]);
                 lo = dSum.fma(floats(block + BIAS, 0), lo);

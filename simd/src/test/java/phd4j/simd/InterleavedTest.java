@@ -158,8 +158,8 @@ class InterleavedTest {
         assertEquals(blocks * 20, Interleaved.bytesFor(GgmlType.Q4_0, rows, cols), "Q4_0: 20 (18)");
         assertEquals(blocks * 24, Interleaved.bytesFor(GgmlType.Q4_1, rows, cols), "Q4_1: 24 (20)");
         assertEquals(blocks * 69 / 2, Interleaved.bytesFor(GgmlType.Q6_K, rows, cols), "Q6_K: 34.5 (26.25)");
-        assertEquals(blocks * 40, Interleaved.bytesFor(GgmlType.Q5_0, rows, cols), "Q5_0: 40 (22)");
-        assertEquals(blocks * 44, Interleaved.bytesFor(GgmlType.Q5_K, rows, cols), "Q5_K: 44 (22)");
+        assertEquals(blocks * 36, Interleaved.bytesFor(GgmlType.Q5_0, rows, cols), "Q5_0: 36 (22)");
+        assertEquals(blocks * 40, Interleaved.bytesFor(GgmlType.Q5_K, rows, cols), "Q5_K: 40 (22)");
         try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1)) {
             WeightMatrix w = random(arena, GgmlType.Q4_K, rows, cols, new Random(2)).withInterleaved(arena, one);
             assertEquals(blocks * 19, w.interleavedBytes());
