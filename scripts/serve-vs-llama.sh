@@ -3,13 +3,15 @@
 # one server at a time on loopback, `phd loadgen` rounds against it, its peak memory, then the next.
 #   scripts/serve-vs-llama.sh [MODEL...]      (default: the 1.1b Q8_0 and Q4_K_M synthetic files)
 # Prints a markdown table: per file, -np and server, the aggregate decode t/s of 1, 4 and 8
-# concurrent streaming clients (-np 1: one client, the single stream), TTFT p50/p99, the tokens
+# concurrent streaming clients (-np 1: one client, the single stream), TTFT p50/p99, the p99 and
+# largest gap between a stream's tokens (a pass that read prompts beside the decodes), the tokens
 # really generated, and the server process's VmHWM (peak resident set: heap, KV caches and the
 # pages of the mapped file it touched).
-# Environment: TOKENS (64) per client, NPS ("1 8"), CTX (512 tokens per slot), THREADS (2),
+# Environment: TOKENS (64) per client, NPS ("1 8"), SERVERS ("phd llama"), CTX (512 tokens per slot), THREADS (2),
 # LLAMA_SERVER (the binary), PORT (18082), ROUND_TIMEOUT (s, 420) for a server's rounds, PROMPT (the
 # clients' prompt; a short one makes the rounds measure decoding more than prompt processing),
-# PHD_JAVA_OPTS (passed to phd serve, e.g. a flight recording).
+# PHD_JAVA_OPTS (passed to phd serve, e.g. a flight recording), PHD_SERVE_ARGS (more phd serve options,
+# e.g. "--prompt-chunk 512": prompt tokens a step reads beside running decodes, as llama-server's -b).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 models=("$@")
@@ -55,7 +57,8 @@ trap stop_server EXIT
 start_server() {
   local name=$1 model=$2 np=$3
   if [ "$name" = phd ]; then
-    setsid "$root/phd" serve -m "$model" -np "$np" -t "$threads" -c "$ctx" --port "$port" >"$log/$name-$np.log" 2>&1 &
+    # shellcheck disable=SC2086 # PHD_SERVE_ARGS is a list of options
+    setsid "$root/phd" serve -m "$model" -np "$np" -t "$threads" -c "$ctx" --port "$port" ${PHD_SERVE_ARGS:-} >"$log/$name-$np.log" 2>&1 &
   else
     # -c is the total context, split over the slots; no unified KV pool and no host prompt cache,
     # so that each slot has its own ctx tokens as phd's do, and no cache grows the memory
@@ -83,7 +86,7 @@ for model in "${models[@]}"; do
   for np in $nps; do
     clients=1,4,8
     [ "$np" -gt 1 ] || clients=1 # one slot serves one stream at a time: more clients only queue
-    for name in phd llama; do
+    for name in ${SERVERS:-phd llama}; do
       t0=$(date +%s)
       start_server "$name" "$model" "$np"
       extra='{}'
@@ -96,13 +99,13 @@ for model in "${models[@]}"; do
       stop_server
       echo "$out" | sed "s|^|  $name np=$np: |" >&2
       echo "  $name np=$np: VmHWM $hwm MiB, $(( $(date +%s) - t0 )) s" >&2
-      while read -r c total wall agg per p50 p99; do
+      while read -r c total wall agg per p50 p99 gap99 gapmax; do
         [[ $c =~ ^[0-9]+$ ]] || continue
-        rows+=("| $(basename "$model") | $np | $name | $c | $total | $agg | $per | $p50 | $p99 | $hwm |")
+        rows+=("| $(basename "$model") | $np | $name | $c | $total | $agg | $per | $p50 | $p99 | $gap99 / $gapmax | $hwm |")
       done <<<"$out"
     done
   done
 done
-echo "| file | -np | server | clients | tokens generated | aggregate t/s | t/s per client | TTFT p50 ms | TTFT p99 ms | VmHWM MiB |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| file | -np | server | clients | tokens generated | aggregate t/s | t/s per client | TTFT p50 ms | TTFT p99 ms | gap p99 / max ms | VmHWM MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

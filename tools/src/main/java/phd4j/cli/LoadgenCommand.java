@@ -32,7 +32,9 @@ import picocli.CommandLine.ParameterException;
  * {@code --duration} it is a soak test instead ({@link LoadSoak}).
  */
 @Command(name = "loadgen", mixinStandardHelpOptions = true,
-        description = {"Measure a running server: N concurrent streaming completions per round, aggregate decode tokens/s."})
+        description = {"Measure a running server: N concurrent streaming completions per round, aggregate decode tokens/s,",
+                "time to first token, and the gaps between a stream's text chunks (p99 and max: how long a client waited",
+                "on a pass that read other requests' prompts)."})
 final class LoadgenCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -71,7 +73,8 @@ final class LoadgenCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     /** One client's stream: when it started, got its first and last token, and how many it got. */
-    private record Stream(long start, long first, long last, int tokens) {}
+    /** One response: when it was sent, its first and last text chunks, its tokens, and the gaps between its text chunks (ns). */
+    private record Stream(long start, long first, long last, int tokens, List<Long> gaps) {}
 
     @Override
     public Integer call() throws Exception {
@@ -84,7 +87,7 @@ final class LoadgenCommand implements Callable<Integer> {
             if (clients.size() != 1) throw bad("--duration takes one -c count, got " + clients);
             return new LoadSoak(url, prompt, tokens).run(clients.getFirst(), duration, sample, pid, out) == 0 ? 0 : 1;
         }
-        out.println("clients  tokens  wall_s  agg_tok/s  per_client_tok/s  ttft_p50_ms  ttft_p99_ms");
+        out.println("clients  tokens  wall_s  agg_tok/s  per_client_tok/s  ttft_p50_ms  ttft_p99_ms  gap_p99_ms  gap_max_ms");
         for (int c : clients) {
             for (int rep = 0; rep < repeat; rep++) {
                 // a client of its own per round: a connection kept alive from the last round may
@@ -98,21 +101,25 @@ final class LoadgenCommand implements Callable<Integer> {
                         streams.add(pool.submit(() -> stream(http, p, extraFields)));
                     }
                     long first = Long.MAX_VALUE, last = 0;
-                    List<Long> ttft = new ArrayList<>();
+                    List<Long> ttft = new ArrayList<>(), gaps = new ArrayList<>();
                     int total = 0;
                     for (Future<Stream> f : streams) {
                         Stream s = f.get();
                         first = Math.min(first, s.first());
                         last = Math.max(last, s.last());
                         ttft.add(s.first() - s.start());
+                        gaps.addAll(s.gaps());
                         total += s.tokens();
                     }
                     ttft.sort(null);
+                    gaps.sort(null);
+                    if (gaps.isEmpty()) gaps.add(0L); // one text chunk per response: no gap to report
                     // decode speed: the tokens after each client's first, over the span all were generating in
                     double wall = (last - first) / 1e9;
                     double agg = (total - c) / wall;
-                    out.printf("%7d  %6d  %6.2f  %9.1f  %16.1f  %11.0f  %11.0f%n", c, total, wall, agg, agg / c,
-                            LoadSoak.percentile(ttft, 50) / 1e6, LoadSoak.percentile(ttft, 99) / 1e6);
+                    out.printf("%7d  %6d  %6.2f  %9.1f  %16.1f  %11.0f  %11.0f  %10.0f  %10.0f%n", c, total, wall, agg, agg / c,
+                            LoadSoak.percentile(ttft, 50) / 1e6, LoadSoak.percentile(ttft, 99) / 1e6,
+                            LoadSoak.percentile(gaps, 99) / 1e6, gaps.getLast() / 1e6);
                     out.flush();
                 }
             }
@@ -143,6 +150,7 @@ final class LoadgenCommand implements Callable<Integer> {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         long start = System.nanoTime(), first = 0, last = 0;
         int count = -1;
+        List<Long> gaps = new ArrayList<>();
         HttpResponse<java.io.InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         if (resp.statusCode() != 200) throw new IllegalStateException("HTTP " + resp.statusCode() + ": " + new String(resp.body().readAllBytes(), StandardCharsets.UTF_8));
         try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
@@ -155,12 +163,13 @@ final class LoadgenCommand implements Callable<Integer> {
                 if (!chunk.path("choices").path(0).path("text").asText().isEmpty()) {
                     long now = System.nanoTime();
                     if (first == 0) first = now;
+                    else gaps.add(now - last);
                     last = now;
                 }
             }
         }
         if (count < 0) throw new IllegalStateException("the stream had no usage chunk (stream_options.include_usage), so its tokens are not known");
         if (first == 0) throw new IllegalStateException("the stream had no text chunk");
-        return new Stream(start, first, last, count);
+        return new Stream(start, first, last, count, gaps);
     }
 }
