@@ -8,7 +8,7 @@
 # really generated, and the server process's VmHWM (peak resident set: heap, KV caches and the
 # pages of the mapped file it touched).
 # Environment: TOKENS (64) per client, NPS ("1 8"), SERVERS ("phd llama"), CTX (512 tokens per slot), THREADS (2),
-# LLAMA_SERVER (the binary), PORT (18082), ROUND_TIMEOUT (s, 420) for a server's rounds, PROMPT (the
+# LLAMA_SERVER (the binary), PHD_SERVER (the phd launcher that serves, e.g. another checkout's), PORT (18082), ROUND_TIMEOUT (s, 420) for a server's rounds, PROMPT (the
 # clients' prompt; a short one makes the rounds measure decoding more than prompt processing),
 # PHD_JAVA_OPTS (passed to phd serve, e.g. a flight recording), PHD_SERVE_ARGS (more phd serve options,
 # e.g. "--prompt-chunk 512": prompt tokens a step reads beside running decodes, as llama-server's -b).
@@ -58,7 +58,7 @@ start_server() {
   local name=$1 model=$2 np=$3
   if [ "$name" = phd ]; then
     # shellcheck disable=SC2086 # PHD_SERVE_ARGS is a list of options
-    setsid "$root/phd" serve -m "$model" -np "$np" -t "$threads" -c "$ctx" --port "$port" ${PHD_SERVE_ARGS:-} >"$log/$name-$np.log" 2>&1 &
+    setsid "${PHD_SERVER:-$root/phd}" serve -m "$model" -np "$np" -t "$threads" -c "$ctx" --port "$port" ${PHD_SERVE_ARGS:-} >"$log/$name-$np.log" 2>&1 &
   else
     # -c is the total context, split over the slots; no unified KV pool and no host prompt cache,
     # so that each slot has its own ctx tokens as phd's do, and no cache grows the memory

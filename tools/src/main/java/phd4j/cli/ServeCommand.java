@@ -32,7 +32,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-chunk", paramLabel = "N", defaultValue = "64",
             description = "prompt tokens read per decode step of the other requests: smaller keeps their streams smoother, "
-                    + "larger reads prompts faster (default: ${DEFAULT-VALUE})")
+                    + "larger reads prompts faster; 512 (or N if larger) while at least as many requests wait to start as "
+                    + "are generating (default: ${DEFAULT-VALUE})")
     int promptChunk;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
