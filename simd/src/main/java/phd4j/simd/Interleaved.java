@@ -55,7 +55,7 @@ public abstract sealed class Interleaved permits InterleavedQ4, InterleavedQ4K, 
     final int blocks;
     /** Bytes of one group's block. */
     final long blockBytes;
-    /** Bytes of one group: its blocks and {@code extraBytes} more (Q4_K's super-block scales). */
+    /** Bytes of one group: its blocks and {@code extraBytes} more (the super-block scales of Q4_K and Q6_K). */
     final long groupBytes;
 
     Interleaved(MemorySegment data, int rows, int cols, long blockBytes, long extraBytes) {

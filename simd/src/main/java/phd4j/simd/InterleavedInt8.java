@@ -88,10 +88,9 @@ final class InterleavedInt8 extends Interleaved {
      * Group g with activation row r, into out[r * outStride + g * G ..] (the {@code valid} rows of
      * the group). Each half block's sums are widened by reading the shorts as ints (lanes 2m,
      * 2m + 1 are one int m): the low half of each is one of the first L rows, the high half one of
-     * the others ({@link Interleaved#lane}). Integer and float work share one loop
-     * body, the accumulators stay in registers: splitting them into two methods that pass the sums
-     * through an array (to stay inside C2's node budget, needed by the packed layout's longer code)
-     * ran at 32 GFLOP/s against 72.
+     * the others ({@link Interleaved#lane}). Integer and float work share one loop body, the
+     * accumulators stay in registers: for Q6_K, when this class held it, splitting them into two
+     * methods that pass the sums through an array ran at 32 GFLOP/s against 72.
      */
     private void group1(int g, Q8Activations x, int r, float[] out, int outStride, int valid) {
         FloatVector lo = FloatVector.zero(F), hi = lo;

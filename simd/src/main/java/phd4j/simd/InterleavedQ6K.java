@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorOperators;
  * The {@link Interleaved} copy of a Q6_K matrix, in Q6_K's own terms: weight = d sc (code - 32)
  * with codes 0..63 one byte each (as {@link InterleavedInt8} holds them), Q6_K's signed 8-bit
  * scale sc per 16 columns as a byte, and d once per super-block of 256 columns: 34.5 bytes per
- * 32 weights against the file's 26.25 (an f32 scale per 16 columns, as InterleavedInt8 keeps
- * for Q5_0, took 40, and decoding is bound by reading the copy). Per group, per super-block of
+ * 32 weights against the file's 26.25 (an f32 scale per 16 columns, InterleavedInt8's layout
+ * for Q6_K until this class, took 40, and decoding is bound by reading the copy). Per group, per super-block of
  * 276 G bytes, read front to back:
  * <pre>
  * offset           size  field
@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorOperators;
  *    4 G + 34 G s  32 G  codes of block s = 0..7: byte j * G + lane(r) holds the code of column j of row r
  *   36 G + 34 G s   2 G  short lane(r) of block s: sc of its columns 0..15 | sc of 16..31 &lt;&lt; 8, row r
  * </pre>
- * With S = sum (code - 32) xq over 16 columns (two sums of 8 in 16-bit lanes, as in
- * InterleavedInt8), a half block's product with x = dx xq is d sc dx S; the sc terms are summed
+ * With S = sum (code - 32) xq over 16 columns (two sums of 8 in 16-bit lanes: |code - 32| xq
+ * <= 32 * 127, and 8 of those are 32512), a half block's product with x = dx xq is d sc dx S; the sc terms are summed
  * over a super-block's 8 blocks, then scaled by d once.
  */
 final class InterleavedQ6K extends Interleaved {

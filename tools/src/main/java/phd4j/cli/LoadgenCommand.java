@@ -72,7 +72,6 @@ final class LoadgenCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** One client's stream: when it started, got its first and last token, and how many it got. */
     /** One response: when it was sent, its first and last text chunks, its tokens, and the gaps between its text chunks (ns). */
     private record Stream(long start, long first, long last, int tokens, List<Long> gaps) {}
 

@@ -37,7 +37,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "output GGUF file (written atomically)")
     Path out;
 
-    @Parameters(index = "2", paramLabel = "TYPE", description = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K")
+    @Parameters(index = "2", paramLabel = "TYPE", description = "F32, F16, BF16, Q8_0, Q5_0, Q5_1, Q4_0, Q4_K, Q5_K or Q6_K")
     String typeName;
 
     @Option(names = "--pure", description = "every weight matrix to TYPE, the output and embedding matrices too")

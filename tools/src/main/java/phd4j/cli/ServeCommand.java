@@ -32,9 +32,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-chunk", paramLabel = "N", defaultValue = "64",
             description = "prompt tokens read per decode step of the other requests: smaller keeps their streams smoother, "
-                    + "larger reads prompts faster; 512 (or N if larger) while at least as many requests wait to start as "
-                    + "are generating (default: ${DEFAULT-VALUE})")
+                    + "larger reads prompts faster (default: ${DEFAULT-VALUE})")
     int promptChunk;
+
+    @Option(names = "--prompt-burst", paramLabel = "N", defaultValue = "512",
+            description = "prompt tokens read per step while more requests wait to start than are generating (a burst of "
+                    + "arrivals); at most --prompt-chunk turns bursts off (default: ${DEFAULT-VALUE})")
+    int promptBurst;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "close a connection whose request (line, headers, body) is not all in after this long, "
@@ -49,6 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw common.bad("--port must be in 0..65535, got " + port);
         if (slots < 1) throw common.bad("-np must be >= 1, got " + slots);
         if (promptChunk < 1) throw common.bad("--prompt-chunk must be >= 1, got " + promptChunk);
+        if (promptBurst < 1) throw common.bad("--prompt-burst must be >= 1, got " + promptBurst);
         if (timeout < 1) throw common.bad("--timeout must be >= 1 second, got " + timeout);
         PrintWriter err = common.spec.commandLine().getErr();
         if (!Server.limitRequestTime(timeout) && VerboseOption.verbose) {
@@ -59,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
             PhdOptions.announce(model, err);
             int ctx = contextOption.resolve(model, slots);
             String id = model.file().path().getFileName().toString();
-            server.ready(model, id, templateOptions.template(model, err), slots, ctx, promptChunk);
+            server.ready(model, id, templateOptions.template(model, err), slots, ctx, promptChunk, promptBurst);
             err.println("serve: " + id + " on http://" + host + ":" + server.port() + " (" + slots + " slot(s) of " + ctx + " tokens)");
             err.flush();
             new CountDownLatch(1).await(); // until the process is stopped

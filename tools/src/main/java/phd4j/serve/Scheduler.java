@@ -16,10 +16,10 @@ import phd4j.Model;
  * pass advances every generating request by a token and reads up to {@code promptChunk} prompt
  * tokens of the requests still reading theirs, oldest first. So eight clients cost one weight
  * read per step, not eight, new prompts share those reads too, and a long prompt delays the
- * others by a chunk at a time, never by the whole prompt. While at least as many requests wait to
- * start as are generating (none generating, or a burst of arrivals), a step reads up to
- * {@link #BURST_PROMPT_CHUNK} prompt tokens instead: the pause is then paid by fewer requests than
- * it speeds up. A PHD model's prompts (K > 1) need
+ * others by a chunk at a time, never by the whole prompt. While more requests wait to start
+ * than are generating (none generating, or a burst of arrivals), a step reads up to
+ * {@code promptBurst} prompt tokens instead: the pause is then paid by fewer requests than it
+ * speeds up. A PHD model's prompts (K > 1) need
  * their hidden copies planned per session: there a step is preceded by one chunk of the oldest
  * request's prompt in its own pass. Sampling, streaming and stops are each generation's own (listeners run on this thread:
  * they must only hand pieces on, never block on a client).
@@ -33,13 +33,14 @@ final class Scheduler implements AutoCloseable {
     static final int DEFAULT_PROMPT_CHUNK = 64;
 
     /**
-     * Prompt tokens a step reads while no more requests are generating than wait to start (or
-     * the chunk, if larger): a longer pass runs nearer prefill's full speed (1.1b Q8_0, 2
-     * threads: 84 t/s in passes of 64 tokens, 125 in passes of 512). Eight requests arriving
-     * together on 1.1b Q8_0, -np 8: 28.2 aggregate t/s with 64-token chunks once the first four
-     * generate, 40.4 with 512 throughout (llama-server, which reads whole prompts: 39.6).
+     * Prompt tokens a step reads, unless the server is told otherwise, while more requests wait
+     * to start than are generating (or the chunk, if larger): a longer pass runs nearer
+     * prefill's full speed (1.1b Q8_0, 2 threads: 84 t/s in passes of 64 tokens, 125 in passes
+     * of 512). Eight requests arriving together on 1.1b Q8_0, -np 8, alternated: 20.1 and 24.7
+     * aggregate t/s with 64-token chunks once the first one generates, 31.6 and 29.5 with these
+     * bursts (llama-server, which reads whole prompts: 33.0 and 37.7).
      */
-    static final int BURST_PROMPT_CHUNK = 512;
+    static final int DEFAULT_PROMPT_BURST = 512;
 
     private record Job(Generation generation, CompletableFuture<GenerationResult> done) {}
 
@@ -50,11 +51,11 @@ final class Scheduler implements AutoCloseable {
     private final LinkedBlockingQueue<Job> submitted = new LinkedBlockingQueue<>();
     private final Thread thread;
 
-    Scheduler(Model model, int slots, int promptChunk) {
+    Scheduler(Model model, int slots, int promptChunk, int promptBurst) {
         if (promptChunk < 1) throw new IllegalArgumentException("prompt chunk must be >= 1 token, is " + promptChunk);
         this.inPass = model.phd().k() == 1;
         this.promptChunk = promptChunk;
-        this.burstChunk = Math.max(promptChunk, BURST_PROMPT_CHUNK);
+        this.burstChunk = Math.max(promptChunk, promptBurst);
         this.decoder = model.newBatchDecoder(slots, inPass ? burstChunk : 0);
         this.thread = Thread.ofPlatform().name("phd-serve-decode").daemon().start(this::loop);
     }
@@ -108,8 +109,9 @@ final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Whether at least as many requests are reading their prompts as are generating (a step's
-     * prompt tokens delay the generating ones' next token, and bring the others' first one nearer).
+     * Whether more requests are reading their prompts than are generating (a step's prompt tokens
+     * delay the generating ones' next token, and bring the others' first one nearer; on a tie,
+     * say one stream and one new prompt on two slots, the stream keeps its short pauses).
      */
     private static boolean burst(List<Job> active) {
         int generating = 0, reading = 0;
@@ -119,7 +121,7 @@ final class Scheduler implements AutoCloseable {
             if (g.promptRemaining() == 0) generating++;
             else reading++;
         }
-        return reading >= generating;
+        return reading > generating;
     }
 
     @Override

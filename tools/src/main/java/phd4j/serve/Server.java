@@ -91,12 +91,17 @@ public final class Server implements AutoCloseable {
 
     /** Starts answering model requests; until then they get 503. */
     public void ready(Model model, String modelId, ChatTemplate template, int slots, int contextLength) {
-        ready(model, modelId, template, slots, contextLength, Scheduler.DEFAULT_PROMPT_CHUNK);
+        ready(model, modelId, template, slots, contextLength, Scheduler.DEFAULT_PROMPT_CHUNK, Scheduler.DEFAULT_PROMPT_BURST);
     }
 
-    /** As {@link #ready(Model, String, ChatTemplate, int, int)}, reading prompts {@code promptChunk} tokens per decode step. */
-    public void ready(Model model, String modelId, ChatTemplate template, int slots, int contextLength, int promptChunk) {
-        loaded = new Loaded(model, modelId, template, new Slots(model, slots, contextLength, 4 * slots), new Scheduler(model, slots, promptChunk));
+    /**
+     * As {@link #ready(Model, String, ChatTemplate, int, int)}, reading prompts {@code promptChunk}
+     * tokens per decode step, and {@code promptBurst} (if larger) while more requests wait to
+     * start than are generating.
+     */
+    public void ready(Model model, String modelId, ChatTemplate template, int slots, int contextLength, int promptChunk, int promptBurst) {
+        loaded = new Loaded(model, modelId, template, new Slots(model, slots, contextLength, 4 * slots),
+                new Scheduler(model, slots, promptChunk, promptBurst));
     }
 
     @Override

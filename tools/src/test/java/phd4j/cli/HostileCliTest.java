@@ -50,6 +50,15 @@ class HostileCliTest {
     }
 
     @Test
+    void servePromptChunksMustBePositive() {
+        for (String option : new String[] {"--prompt-chunk", "--prompt-burst"}) {
+            CliTest.Result r = CliTest.phd("serve", "-m", CliTest.stories(), "--port", "0", option, "0");
+            assertEquals(2, r.status(), r.err());
+            assertTrue(r.err().contains(option + " must be >= 1, got 0"), r.err());
+        }
+    }
+
+    @Test
     void keepOutOfRangeLeavesStdoutEmpty() {
         CliTest.Result r = CliTest.phd("run", "-m", CliTest.stories(), "-p", "Once", "-c", "16", "--keep", "16");
         assertEquals(2, r.status(), r.err());
