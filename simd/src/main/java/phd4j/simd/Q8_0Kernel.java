@@ -215,6 +215,9 @@ public final class Q8_0Kernel extends RowDotKernel {
      * skipped by loop-invariant branches: the work is exactly n rows'. (Loops of the same shape
      * for one weight row, 2-4 and 5-8 activation rows, went: they only took the one to three
      * weight rows a matrix has beyond a multiple of two or four, none in the models measured.)
+     * pair2to4 and pair5to8 as one loop, rows 2-4 behind branches too, ran 8 rows as fast but a
+     * 10-row product (a group of 8, then 2) at 164-186 GFLOP/s against 201-212 (KernelBench, 2
+     * threads, alternated): a 2-row group paid for sixteen accumulators.
      */
 
     /** One activation row: per block, sum q * x, then scale once (as {@link #dot1}). */
