@@ -1,14 +1,13 @@
 package phd4j.simd;
 
 import static phd4j.simd.Lanes.F;
-import static phd4j.simd.Lanes.L;
+import static phd4j.simd.Lanes.I;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The {@link Interleaved} copy of a Q5_0, Q5_1 or Q5_K matrix as one byte a weight: codes 0..31,
@@ -98,7 +97,7 @@ final class InterleavedInt8 extends Interleaved {
         for (int b = 0; b < blocks; b++, block += blockBytes) {
             int xb = r * cols + b * BLOCK;
             float dx = x.d[r * blocks + b];
-            IntVector sumLo = IntVector.zero(Lanes.I), sumHi = sumLo;
+            IntVector sumLo = IntVector.zero(I), sumHi = sumLo;
             for (int h = 0; h < 2; h++) {
                 IntVector sums = half(block, x.q, xb, h).reinterpretAsInts();
                 sumLo = sumLo.add(lowInts(sums));
