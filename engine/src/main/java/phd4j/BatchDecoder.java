@@ -38,7 +38,7 @@ public final class BatchDecoder {
         if (promptTokens > 0 && k > 1) throw new IllegalArgumentException("prompts of a PHD model (K = " + k + ") are evaluated per session");
         this.maxSequences = maxSequences;
         this.promptRoom = promptTokens;
-        this.vocab = model.config().vocabSize();
+        this.vocab = model.config().shape().vocab();
         int maxRows = maxSequences * k + promptTokens;
         this.forward = new Forward(model.config(), model.weights(), model.phd(), model.pool(), maxRows);
         this.caches = new KvCache[maxSequences];

@@ -77,9 +77,9 @@ public final class Model implements AutoCloseable {
             Tokenizer tokenizer = Tokenizer.fromGguf(file);
             // one token per embedding (and output) row: an extra token has no embedding, an extra row
             // can be sampled and has no piece to print
-            if (tokenizer.vocabSize() != config.vocabSize()) {
+            if (tokenizer.vocabSize() != config.shape().vocab()) {
                 throw new GgufException(path + ": tokenizer.ggml.tokens: " + tokenizer.vocabSize()
-                        + " tokens, expected " + config.vocabSize() + " (one per row of token_embd.weight and the output)");
+                        + " tokens, expected " + config.shape().vocab() + " (one per row of token_embd.weight and the output)");
             }
             PhdConfig fromFile = PhdConfig.fromGguf(file);
             pool = new WorkerPool(options.threads());

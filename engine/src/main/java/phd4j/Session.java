@@ -56,11 +56,11 @@ public final class Session implements AutoCloseable {
         // room for the hidden copies a prefill adds (CSWA-3-16-32: 64 rows), so that a prompt of
         // promptBatch tokens runs in one pass, as a vanilla one does, not in a second pass of its
         // own; at most promptBatch rows of room (large K with a wide SWA cone takes more passes)
-        long room = (long) (phd.k() - 1) * Math.min(promptBatch, phd.maxPositionsWithCopies(model.config().layers()));
+        long room = (long) (phd.k() - 1) * Math.min(promptBatch, phd.maxPositionsWithCopies(model.config().shape().layers()));
         this.maxBatch = (int) Math.max(promptBatch + Math.min(room, promptBatch), phd.k());
         this.forward = new Forward(model.config(), model.weights(), phd, model.pool(), maxBatch);
         this.cache = forward.newCache(contextLength, keep);
-        this.vocab = model.config().vocabSize();
+        this.vocab = model.config().shape().vocab();
         this.tokens = new int[maxBatch];
         this.positions = new int[maxBatch];
         this.copies = new int[maxBatch];
@@ -142,7 +142,7 @@ public final class Session implements AutoCloseable {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to evaluate");
         chatText = null;
         float[][] out = new float[1][];
-        run(tokens, phd.hiddenCone(position, tokens.length, model.config().layers()), out);
+        run(tokens, phd.hiddenCone(position, tokens.length, model.config().shape().layers()), out);
         return out[0];
     }
 

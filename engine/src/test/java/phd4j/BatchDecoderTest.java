@@ -121,7 +121,7 @@ class BatchDecoderTest {
                 next[i] = prompt[prompt.length - 1];
             }
             BatchDecoder decoder = m.newBatchDecoder(n);
-            int vocab = m.config().vocabSize();
+            int vocab = m.config().shape().vocab();
             for (int step = 0; step < 30; step++) {
                 long rows = batched[0].rowsProcessed();
                 float[] together = decoder.evaluate(batched, next, n);

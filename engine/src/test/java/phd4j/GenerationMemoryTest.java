@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import phd4j.convert.Progress;
 import phd4j.simd.GgmlType;
 import phd4j.synth.Arch;
-import phd4j.synth.ModelShape;
+import phd4j.model.ModelShape;
 import phd4j.synth.SyntheticModel;
 
 /**

@@ -48,7 +48,7 @@ class LlamaCppFixtureTest {
         try (Model model = Model.load(modelPath, 2)) {
             LogitFixture fixture = new LogitFixture(model, modelFile, tolerance);
             for (Map<String, Object> c : cases) {
-                assertEquals(((Number) c.get("n_vocab")).intValue(), model.config().vocabSize());
+                assertEquals(((Number) c.get("n_vocab")).intValue(), model.config().shape().vocab());
                 int[] greedy = fixture.checkBatch(c, greedyMustMatch);
                 if (greedyMustMatch) {
                     assertEquals(c.get("greedy_text"), model.tokenizer().decode(greedy), "greedy text of '" + c.get("prompt") + "'");

@@ -48,6 +48,7 @@ public final class Forward {
     private static final int MIN_PARALLEL_ROWS = 16;
 
     private final LlamaConfig c;
+    private final ModelShape shape; // c.shape()
     private final LlamaWeights w;
     private final PhdConfig phd;
     private final WorkerPool pool;
@@ -141,6 +142,7 @@ public final class Forward {
     public Forward(LlamaConfig c, LlamaWeights w, PhdConfig phd, WorkerPool pool, int maxBatch) {
         if (maxBatch < phd.k()) throw new IllegalArgumentException("batch of " + maxBatch + " rows cannot hold the " + phd.k() + " copies of a position");
         this.c = c;
+        this.shape = c.shape();
         this.w = w;
         this.phd = phd;
         this.pool = pool;
@@ -166,19 +168,19 @@ public final class Forward {
         this.hiddenOrdinal = new int[maxBatch];
         this.fullRows = new int[maxBatch];
         this.logitRow = new int[maxBatch];
-        this.x = new float[maxBatch * c.dim()];
-        this.xb = new float[maxBatch * Math.max(c.dim(), c.qDim())];
-        this.q = new float[maxBatch * c.qDim()];
-        this.qSink = new float[maxBatch * c.qDim()];
-        this.k = new float[maxBatch * c.kvDim()];
-        this.v = new float[maxBatch * c.kvDim()];
+        this.x = new float[maxBatch * shape.dim()];
+        this.xb = new float[maxBatch * Math.max(shape.dim(), shape.qDim())];
+        this.q = new float[maxBatch * shape.qDim()];
+        this.qSink = new float[maxBatch * shape.qDim()];
+        this.k = new float[maxBatch * shape.kvDim()];
+        this.v = new float[maxBatch * shape.kvDim()];
         Arena arena = Arena.ofAuto();
-        this.kRows = arena.allocate((long) maxBatch * c.kvDim() * Float.BYTES, 64);
-        this.vRows = arena.allocate((long) maxBatch * c.kvDim() * Float.BYTES, 64);
-        this.att = new float[maxBatch * c.qDim()];
-        this.proj = new float[maxBatch * c.dim()];
-        this.gate = new float[maxBatch * c.ffnDim()];
-        this.up = new float[maxBatch * c.ffnDim()];
+        this.kRows = arena.allocate((long) maxBatch * shape.kvDim() * Float.BYTES, 64);
+        this.vRows = arena.allocate((long) maxBatch * shape.kvDim() * Float.BYTES, 64);
+        this.att = new float[maxBatch * shape.qDim()];
+        this.proj = new float[maxBatch * shape.dim()];
+        this.gate = new float[maxBatch * shape.ffn()];
+        this.up = new float[maxBatch * shape.ffn()];
         this.fromRow = new int[maxBatch];
         this.batchMask = new boolean[maxBatch * maxBatch];
         this.windowMask = new boolean[phd.keepsHiddenTokens() ? maxBatch * phd.window() : 0];
@@ -220,13 +222,13 @@ public final class Forward {
             n += rows[s];
         }
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " rows, limit " + maxBatch);
-        if (hiddenFrom != null && hiddenFrom.length != c.layers()) {
-            throw new IllegalArgumentException("hiddenFrom has " + hiddenFrom.length + " layers, the model " + c.layers());
+        if (hiddenFrom != null && hiddenFrom.length != shape.layers()) {
+            throw new IllegalArgumentException("hiddenFrom has " + hiddenFrom.length + " layers, the model " + shape.layers());
         }
         if (hiddenFrom != null && nSeq != 1) throw new IllegalArgumentException("hiddenFrom is for a batch of one sequence, not " + nSeq);
         this.n = n;
         this.nSeg = nSeq;
-        int dim = c.dim();
+        int dim = shape.dim();
         for (int s = 0, i = 0, hidden = 0; s < nSeq; s++) {
             for (int t = 0; t < s; t++) {
                 if (caches[t] == caches[s]) throw new IllegalArgumentException("sequences " + t + " and " + s + " share a cache");
@@ -239,7 +241,7 @@ public final class Forward {
             OriginalKvRing r = caches[s].ring;
             for (int end = i + rows[s]; i < end; i++) {
                 int t = tokens[i];
-                if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
+                if (t < 0 || t >= shape.vocab()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + shape.vocab());
                 rowSeg[i] = s;
                 rowPos[i] = positions[i];
                 rowCopy[i] = copies[i];
@@ -263,7 +265,7 @@ public final class Forward {
         }
         System.arraycopy(logitRows, 0, logitRow, 0, nLogits);
         computeMask();
-        for (int l = 0; l < c.layers(); l++) {
+        for (int l = 0; l < shape.layers(); l++) {
             if (hiddenFrom != null) dropHiddenRowsBefore(hiddenFrom[l], nLogits);
             int full = chooseFullRows(l, hiddenFrom, nLogits);
             attention(l, full);
@@ -276,7 +278,7 @@ public final class Forward {
         if (nLogits > 0) {
             for (int j = 0; j < nLogits; j++) Ops.rmsNorm(x, logitRow[j] * dim, w.outputNorm, c.rmsEps(), xb, j * dim, dim);
             MatMul.multiply(pool, w.output, xb, nLogits, logits);
-            if (c.finalSoftcap() > 0) Ops.softcap(logits, 0, nLogits * c.vocabSize(), c.finalSoftcap());
+            if (c.finalSoftcap() > 0) Ops.softcap(logits, 0, nLogits * shape.vocab(), c.finalSoftcap());
         }
     }
 
@@ -289,7 +291,7 @@ public final class Forward {
      */
     private int chooseFullRows(int l, int[] hiddenFrom, int nLogits) {
         int m = 0;
-        if (l == c.layers() - 1) {
+        if (l == shape.layers() - 1) {
             for (int j = 0; j < nLogits; j++) {
                 int s = rowSeg[logitRow[j]];
                 segTail[s] = Math.min(segTail[s], logitRow[j]);
@@ -310,7 +312,7 @@ public final class Forward {
      * them are never read (PhdConfig.hiddenCone).
      */
     private void dropHiddenRowsBefore(int from, int nLogits) {
-        int dim = c.dim();
+        int dim = shape.dim();
         for (int j = 0; j < nLogits; j++) {
             int i = logitRow[j];
             if (rowCopy[i] > 1 && rowPos[i] < from) {
@@ -342,7 +344,7 @@ public final class Forward {
     /** Layer l's attention sub-layer; rows other than the first {@code full} of fullRows get only their keys and values. */
     private void attention(int l, int full) {
         LlamaWeights.Layer L = w.layers[l];
-        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim();
+        int dim = shape.dim(), qDim = shape.qDim(), kvDim = shape.kvDim(), hd = shape.headDim();
         RopeTables rt = c.isLocal(l) ? localRope : rope;
         int half = rt.half;
         forRows(n, (i0, i1) -> {
@@ -357,20 +359,20 @@ public final class Forward {
                 if (L.kBias() != null) Ops.add(L.kBias(), 0, k, i * kvDim, kvDim);
                 if (L.vBias() != null) Ops.add(L.vBias(), 0, v, i * kvDim, kvDim);
                 if (L.qNorm() != null) {
-                    Ops.rmsNormHeads(q, i * qDim, c.heads(), hd, L.qNorm(), c.rmsEps());
-                    Ops.rmsNormHeads(k, i * kvDim, c.kvHeads(), hd, L.kNorm(), c.rmsEps());
+                    Ops.rmsNormHeads(q, i * qDim, shape.heads(), hd, L.qNorm(), c.rmsEps());
+                    Ops.rmsNormHeads(k, i * kvDim, shape.kvHeads(), hd, L.kNorm(), c.rmsEps());
                 }
                 System.arraycopy(q, i * qDim, qSink, i * qDim, qDim);
-                rt.rope.rotate(q, i * qDim, c.heads(), rt.cos, rt.sin, i * half);
-                rt.rope.rotate(k, i * kvDim, c.kvHeads(), rt.cos, rt.sin, i * half);
-                rt.rope.rotate(qSink, i * qDim, c.heads(), rt.cosSink, rt.sinSink, i * half);
+                rt.rope.rotate(q, i * qDim, shape.heads(), rt.cos, rt.sin, i * half);
+                rt.rope.rotate(k, i * kvDim, shape.kvHeads(), rt.cos, rt.sin, i * half);
+                rt.rope.rotate(qSink, i * qDim, shape.heads(), rt.cosSink, rt.sinSink, i * half);
             }
         });
         MemorySegment.copy(k, 0, kRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
         MemorySegment.copy(v, 0, vRows, ValueLayout.JAVA_FLOAT, 0, n * kvDim);
         // Tasks of all sequences in one parallelFor: a decode step of eight sequences is eight
         // small tasks per KV head, too little work to hand to the pool sequence by sequence.
-        int group = c.heads() / c.kvHeads();
+        int group = shape.heads() / shape.kvHeads();
         int rowsPerTask = Math.max(1, ATTENTION_QUERY_ROWS / group);
         int blocks = 0;
         long work = 0;
@@ -385,7 +387,7 @@ public final class Forward {
             work += (long) (f1 - f0) * (Math.min(rowPos[segBase[s]], segCache[s].ring.capacity()) + segRows[s]) * qDim;
             f0 = f1;
         }
-        int tasks = blocks * c.kvHeads(), heads = c.kvHeads();
+        int tasks = blocks * shape.kvHeads(), heads = shape.kvHeads();
         if (work < MIN_PARALLEL_ATTENTION) {
             for (int t = 0; t < tasks; t++) attendBlock(l, taskSeg[t / heads], t % heads, taskFirst[t / heads], taskEnd[t / heads]);
         } else {
@@ -407,7 +409,7 @@ public final class Forward {
      * residual add, proj first normed by postNorm when there is one (gemma).
      */
     private void addToFullRows(int full, float[] postNorm) {
-        int dim = c.dim();
+        int dim = shape.dim();
         forRows(full, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 if (postNorm != null) Ops.rmsNorm(proj, r * dim, postNorm, c.rmsEps(), proj, r * dim, dim);
@@ -465,8 +467,8 @@ public final class Forward {
         HiddenWindow window = segCache[seg].window;
         int base = segBase[seg], ns = segRows[seg], p0 = rowPos[base]; // everything before p0 is cached
         int sinks = Math.min(ring.keep(), p0), maskOff = segMaskOff[seg], windowMaskOff = segWindowMaskOff[seg];
-        int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
-        int group = c.heads() / c.kvHeads();
+        int hd = shape.headDim(), qDim = shape.qDim(), kvDim = shape.kvDim();
+        int group = shape.heads() / shape.kvHeads();
         int kvOff = g * hd;
         float scale = c.queryScale();
         MemorySegment rk = ring.keys(l), rv = ring.values(l);
@@ -549,7 +551,7 @@ public final class Forward {
     /** Cached originals from position a on (before p0) whose ring slots follow each other. */
     private int ringRun(OriginalKvRing ring, int p0, int a) {
         // Slots rise by one per position until the last slot, then wrap to the first non-sink one.
-        return Math.min(p0 - a, ring.capacity() - ring.offset(a) / c.kvDim());
+        return Math.min(p0 - a, ring.capacity() - ring.offset(a) / shape.kvDim());
     }
 
     /** Hidden-window entries from e on (before wn) whose slots follow each other. */
@@ -568,7 +570,7 @@ public final class Forward {
 
     /** After layer l's attention: the current sequence's originals into its ring, its surviving hidden tokens into its window. */
     private void storeKeysAndValues(int l, int seg) {
-        int kvDim = c.kvDim();
+        int kvDim = shape.kvDim();
         OriginalKvRing ring = segCache[seg].ring;
         HiddenWindow window = segCache[seg].window;
         int base = segBase[seg], ns = segRows[seg], hiddenTotal = segHiddenTotal[seg];
@@ -591,7 +593,7 @@ public final class Forward {
     /** Layer l's feed-forward sub-layer for the first {@code m} rows of fullRows. */
     private void feedForward(int l, int m) {
         LlamaWeights.Layer L = w.layers[l];
-        int dim = c.dim(), ffn = c.ffnDim();
+        int dim = shape.dim(), ffn = shape.ffn();
         forRows(m, (r0, r1) -> {
             for (int r = r0; r < r1; r++) Ops.rmsNorm(x, fullRows[r] * dim, L.ffnNorm(), c.rmsEps(), xb, r * dim, dim);
         });

@@ -15,8 +15,8 @@ public final class KvCache {
     long rowsProcessed;
 
     public KvCache(LlamaConfig c, PhdConfig phd, int capacity, int keep) {
-        this.ring = new OriginalKvRing(c.layers(), capacity, keep, c.kvDim());
-        this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.layers(), phd.window(), c.kvDim()) : null;
+        this.ring = new OriginalKvRing(c.shape().layers(), capacity, keep, c.shape().kvDim());
+        this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.shape().layers(), phd.window(), c.shape().kvDim()) : null;
     }
 
     /**
@@ -24,7 +24,7 @@ public final class KvCache {
      * callers check it against the memory there is rather than fail inside the allocation.
      */
     public static long bytesFor(LlamaConfig c, PhdConfig phd, int capacity) {
-        long perEntry = 2L * c.layers() * c.kvDim() * Float.BYTES; // K and V of every layer
+        long perEntry = 2L * c.shape().layers() * c.shape().kvDim() * Float.BYTES; // K and V of every layer
         return perEntry * ((long) capacity + (phd.keepsHiddenTokens() ? phd.window() : 0));
     }
 

@@ -14,7 +14,7 @@ import phd4j.simd.Rope;
  * matrix) is found by {@link LlamaWeights}; what only the architecture says is decided here, once,
  * following llama.cpp's {@code src/models/<arch>.cpp}.
  *
- * @param headDim        size of one query/key head (embedding / heads unless {@code attention.key_length} says otherwise)
+ * @param shape          the tensors' sizes; the head size is embedding / heads unless {@code attention.key_length} says otherwise
  * @param ropeDim        leading dimensions of each head that RoPE rotates
  * @param embeddingScale factor on the token embeddings (gemma: sqrt(dim))
  * @param qkNorm         an RMSNorm over each query and key head before RoPE (attn_q_norm, attn_k_norm)
@@ -26,8 +26,7 @@ import phd4j.simd.Rope;
  * @param finalSoftcap   logits become c * tanh(l / c) when positive (gemma2)
  * @param slidingWindow  the local layers' attention span and RoPE, or null when every layer is global
  */
-public record LlamaConfig(String architecture, int dim, int layers, int heads, int kvHeads, int headDim,
-                          int ffnDim, int vocabSize, int trainedContext, float rmsEps,
+public record LlamaConfig(String architecture, ModelShape shape, int trainedContext, float rmsEps,
                           Rope.Style ropeStyle, int ropeDim, float ropeFreqBase, float ropeFreqScale,
                           float embeddingScale, boolean qkNorm, boolean fusedUpGate, Activation activation,
                           boolean postNorms, float queryScale, float attnSoftcap, float finalSoftcap,
@@ -114,7 +113,13 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
         if (!gemma && f.has(p + "attn_logit_softcapping")) {
             throw new GgufException(f.path() + ": " + p + "attn_logit_softcapping: not supported for " + arch);
         }
-        return new LlamaConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocabSize, ctx, eps, style, ropeDim, base, scale,
+        ModelShape shape;
+        try {
+            shape = new ModelShape(dim, layers, heads, kvHeads, ffn, vocabSize, headDim);
+        } catch (IllegalArgumentException e) { // the sizes are positive and the kv heads divide: only the head size is left
+            throw new GgufException(f.path() + ": " + p + "attention.key_length: " + e.getMessage());
+        }
+        return new LlamaConfig(arch, shape, ctx, eps, style, ropeDim, base, scale,
                 gemma ? (float) Math.sqrt(dim) : 1f,
                 arch.equals("qwen3") || arch.equals("gemma3"),
                 arch.equals("phi3"),
@@ -169,16 +174,6 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
         return String.join(", ", o);
     }
 
-    /** Width of the key (and value) vectors of one token: kvHeads x headDim. */
-    public int kvDim() {
-        return kvHeads * headDim;
-    }
-
-    /** Width of the concatenated query heads: heads x headDim. */
-    public int qDim() {
-        return heads * headDim;
-    }
-
     /** Does layer l attend only to a sliding window of recent keys. */
     public boolean isLocal(int layer) {
         return slidingWindow != null && slidingWindow.isLocal(layer);
@@ -186,11 +181,11 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
 
     /** The RoPE of the global layers (all layers without a sliding window); freqFactors: the file's rope_freqs, or null. */
     public Rope rope(float[] freqFactors) {
-        return new Rope(ropeStyle, headDim, ropeDim, ropeFreqBase, ropeFreqScale, freqFactors);
+        return new Rope(ropeStyle, shape.headDim(), ropeDim, ropeFreqBase, ropeFreqScale, freqFactors);
     }
 
     /** The RoPE of the local layers. */
     public Rope localRope() {
-        return new Rope(ropeStyle, headDim, ropeDim, slidingWindow.ropeFreqBase(), slidingWindow.ropeFreqScale());
+        return new Rope(ropeStyle, shape.headDim(), ropeDim, slidingWindow.ropeFreqBase(), slidingWindow.ropeFreqScale());
     }
 }

@@ -77,9 +77,9 @@ public final class LlamaWeights {
                 throw new GgufException(f.path() + ": tensor '" + unsupported + "': not supported (phd4j has no RoPE frequency factors nor output bias)");
             }
         }
-        WeightMatrix embedding = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
-        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffnDim(), hd = c.headDim();
-        Layer[] layers = new Layer[c.layers()];
+        WeightMatrix embedding = matrix(f, "token_embd.weight", c.shape().vocab(), c.shape().dim());
+        int dim = c.shape().dim(), qDim = c.shape().qDim(), kvDim = c.shape().kvDim(), ffn = c.shape().ffn(), hd = c.shape().headDim();
+        Layer[] layers = new Layer[c.shape().layers()];
         for (int i = 0; i < layers.length; i++) {
             String b = "blk." + i + ".";
             for (String bias : new String[] {"attn_qkv.bias", "attn_output.bias", "ffn_gate.bias", "ffn_up.bias", "ffn_down.bias"}) {
@@ -107,10 +107,10 @@ public final class LlamaWeights {
                     matrix(f, b + "ffn_down.weight", dim, ffn),
                     c.postNorms() ? vector(f, b + "post_ffw_norm.weight", dim) : null);
         }
-        float[] outNorm = vector(f, "output_norm.weight", c.dim());
+        float[] outNorm = vector(f, "output_norm.weight", c.shape().dim());
         // gemma2 always reads its output from the embedding (llama.cpp's gemma2.cpp)
         boolean tied = c.architecture().equals("gemma2") || f.findTensor("output.weight").isEmpty();
-        WeightMatrix output = tied ? embedding : matrix(f, "output.weight", c.vocabSize(), c.dim());
+        WeightMatrix output = tied ? embedding : matrix(f, "output.weight", c.shape().vocab(), c.shape().dim());
         return new LlamaWeights(embedding, layers, outNorm, output, tied, optionalVector(f, "rope_freqs.weight", c.ropeDim() / 2));
     }
 

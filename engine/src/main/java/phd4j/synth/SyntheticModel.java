@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import phd4j.convert.FileType;
@@ -14,6 +15,7 @@ import phd4j.convert.Progress;
 import phd4j.gguf.GgufFile;
 import phd4j.gguf.GgufValue;
 import phd4j.gguf.GgufWriter;
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import phd4j.simd.Kernels;
@@ -37,6 +39,22 @@ public final class SyntheticModel {
     public static final int MIN_SYNTHETIC_VOCAB = SyntheticVocab.FIXED;
 
     private SyntheticModel() {}
+
+    /** Shapes known by name: benchmark sizes from the PHD issue, and a tiny one for tests. */
+    public static final String SHAPE_NAMES = "tiny, 110m, 1.1b";
+
+    /** A named shape ({@link #SHAPE_NAMES}, any case), or null if the name is unknown. */
+    public static ModelShape namedShape(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            // head size 16, 2 query heads per kv head, vocab just above the 259 fixed tokens
+            case "tiny" -> new ModelShape(64, 2, 4, 2, 128, 320);
+            // the llama2.c 110M model's shape
+            case "110m" -> new ModelShape(768, 12, 12, 12, 2048, 32000);
+            // TinyLlama 1.1B's shape
+            case "1.1b" -> new ModelShape(2048, 22, 32, 4, 5632, 32000);
+            default -> null;
+        };
+    }
 
     /** What {@code phd synth} writes; a non-null {@code phd} adds the phd.* keys. */
     public record Options(Arch arch, ModelShape shape, GgmlType type, long seed, int context, GgufFile vocab, PhdConfig phd) {
@@ -149,7 +167,7 @@ public final class SyntheticModel {
         String a = arch.architecture() + ".";
         m.put("general.architecture", GgufValue.ofString(arch.architecture()));
         // no architecture in the name: llama.cpp looks for Phi-3's special tokens in a vocabulary when the name says "phi3"
-        m.put("general.name", GgufValue.ofString("synthetic " + s.name() + " " + o.type() + " seed " + o.seed()));
+        m.put("general.name", GgufValue.ofString("synthetic " + s.dims() + " " + o.type() + " seed " + o.seed()));
         m.put(a + "context_length", GgufValue.ofUInt32(o.context()));
         m.put(a + "embedding_length", GgufValue.ofUInt32(s.dim()));
         m.put(a + "block_count", GgufValue.ofUInt32(s.layers()));

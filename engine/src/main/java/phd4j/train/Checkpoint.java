@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 
 /**
@@ -44,10 +45,10 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     /** trainTokens: the size of the training split the run reads (the data position is the step). */
-    public record State(ModelShape shape, TrainSettings settings, long step, long tokensSeen, long trainTokens, long rngState,
+    public record State(ModelSpec spec, TrainSettings settings, long step, long tokensSeen, long trainTokens, long rngState,
                         float[] params, float[] m, float[] v) {}
 
-    public static void write(Path file, ModelShape s, TrainSettings t, long step, long tokensSeen, long trainTokens, long rngState,
+    public static void write(Path file, ModelSpec spec, TrainSettings t, long step, long tokensSeen, long trainTokens, long rngState,
                              float[] params, float[] m, float[] v) {
         Path target = file.toAbsolutePath();
         Path tmp = null;
@@ -59,10 +60,11 @@ public final class Checkpoint {
                 try (DataOutputStream o = new DataOutputStream(bytes)) {
                     o.write(MAGIC);
                     o.writeInt(VERSION);
+                    ModelShape s = spec.shape();
                     o.writeInt(s.dim()); o.writeInt(s.layers()); o.writeInt(s.heads()); o.writeInt(s.kvHeads());
-                    o.writeInt(s.ffn()); o.writeInt(s.vocab()); o.writeInt(s.seqLen()); o.writeBoolean(s.tied());
-                    o.writeFloat(s.rmsEps()); o.writeFloat(s.ropeBase());
-                    o.writeInt(s.k()); o.writeUTF(s.phd().variant().key); o.writeInt(s.phd().window()); o.writeInt(s.phd().chunk());
+                    o.writeInt(s.ffn()); o.writeInt(s.vocab()); o.writeInt(spec.seqLen()); o.writeBoolean(spec.tied());
+                    o.writeFloat(spec.rmsEps()); o.writeFloat(spec.ropeBase());
+                    o.writeInt(spec.k()); o.writeUTF(spec.phd().variant().key); o.writeInt(spec.phd().window()); o.writeInt(spec.phd().chunk());
                     o.writeInt(t.batch()); o.writeInt(t.steps()); o.writeDouble(t.lr()); o.writeDouble(t.minLr()); o.writeInt(t.warmup());
                     o.writeDouble(t.beta1()); o.writeDouble(t.beta2()); o.writeDouble(t.eps()); o.writeDouble(t.weightDecay());
                     o.writeDouble(t.clip()); o.writeDouble(t.initStd()); o.writeLong(t.seed());
@@ -124,7 +126,7 @@ public final class Checkpoint {
                         + " (a header of " + headerBytes + ", weights and two moments of " + n + " parameters, trailer and checksum)");
             }
             if (variant == null) throw new IOException("unknown PHD variant in the shape");
-            ModelShape s = new ModelShape(dim, layers, heads, kvHeads, ffn, vocab, seqLen, tied, eps, base,
+            ModelSpec s = new ModelSpec(new ModelShape(dim, layers, heads, kvHeads, ffn, vocab), seqLen, tied, eps, base,
                     new PhdConfig(k, variant, window, chunk));
             if (n != ParamLayout.of(s).size()) throw new IOException("checkpoint holds " + n + " parameters, its shape needs " + ParamLayout.of(s).size());
             float[] params = readFloats(in, n), m = readFloats(in, n), v = readFloats(in, n);

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import phd4j.model.ModelShape;
 
 /**
  * Where each named parameter tensor lives in the one flat float array that holds all of them
@@ -38,7 +39,8 @@ public final class ParamLayout {
     public final Tensor output;        // [vocab][dim]; == embedding when tied
     private final int size;
 
-    private ParamLayout(ModelShape s) {
+    private ParamLayout(ModelSpec spec) {
+        ModelShape s = spec.shape();
         List<Tensor> list = new ArrayList<>();
         int[] at = {0};
         java.util.function.BiFunction<String, int[], Tensor> add = (name, rc) -> {
@@ -64,14 +66,14 @@ public final class ParamLayout {
                     add.apply(b + "ffn_down.weight", new int[] {d, s.ffn()}));
         }
         outputNorm = add.apply("output_norm.weight", new int[] {1, d});
-        output = s.tied() ? embedding : add.apply("output.weight", new int[] {s.vocab(), d});
+        output = spec.tied() ? embedding : add.apply("output.weight", new int[] {s.vocab(), d});
         size = at[0];
         tensors = Collections.unmodifiableList(list);
         for (Tensor t : tensors) byName.put(t.name(), t);
     }
 
-    public static ParamLayout of(ModelShape s) {
-        return new ParamLayout(s);
+    public static ParamLayout of(ModelSpec spec) {
+        return new ParamLayout(spec);
     }
 
     /** All tensors in file order (a tied output is not listed twice). */

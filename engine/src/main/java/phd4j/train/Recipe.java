@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 
 /**
@@ -166,8 +167,8 @@ public final class Recipe {
         return new PhdConfig(k, v, v == PhdConfig.Variant.PHD ? 0 : getInt("phd_window"), v == PhdConfig.Variant.CSWA ? getInt("phd_chunk") : 0);
     }
 
-    public ModelShape shape(int vocab) {
-        return new ModelShape(getInt("dim"), getInt("layers"), getInt("heads"), getInt("kv_heads"), getInt("ffn"), vocab,
+    public ModelSpec spec(int vocab) {
+        return new ModelSpec(new ModelShape(getInt("dim"), getInt("layers"), getInt("heads"), getInt("kv_heads"), getInt("ffn"), vocab),
                 getInt("seq_len"), getBool("tied"), (float) getDouble("rms_eps"), (float) getDouble("rope_base"), phd());
     }
 

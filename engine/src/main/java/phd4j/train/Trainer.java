@@ -22,7 +22,7 @@ public final class Trainer {
     /** What one step did. */
     public record StepResult(long step, double loss, double gradNorm, double lr) {}
 
-    private final ModelShape shape;
+    private final ModelSpec spec;
     private final TrainSettings settings;
     private final TokenDataset.Split data;
     private final TokenDataset.BatchSampler sampler;
@@ -35,21 +35,21 @@ public final class Trainer {
     private final int[] tokens, targets;
 
     /** A fresh run: parameters initialized from the seed. */
-    public Trainer(ModelShape shape, TrainSettings settings, TokenDataset.Split train, WorkerPool pool) {
-        this(shape, settings, train, pool, true);
+    public Trainer(ModelSpec spec, TrainSettings settings, TokenDataset.Split train, WorkerPool pool) {
+        this(spec, settings, train, pool, true);
     }
 
     /** @param train the training split; never the validation split (the caller's promise) */
-    Trainer(ModelShape shape, TrainSettings settings, TokenDataset.Split train, WorkerPool pool, boolean init) {
-        this.shape = shape;
+    Trainer(ModelSpec spec, TrainSettings settings, TokenDataset.Split train, WorkerPool pool, boolean init) {
+        this.spec = spec;
         this.settings = settings;
         this.data = train;
-        this.sampler = train.sampler(shape.seqLen(), settings.batch(), settings.seed()); // throws if no window fits
+        this.sampler = train.sampler(spec.seqLen(), settings.batch(), settings.seed()); // throws if no window fits
         this.pool = pool;
-        this.model = new Transformer(shape, settings.batch(), pool);
+        this.model = new Transformer(spec, settings.batch(), pool);
         this.adam = new AdamW(model.layout());
         this.rng = new Rng(settings.seed());
-        this.tokens = new int[settings.batch() * shape.seqLen()];
+        this.tokens = new int[settings.batch() * spec.seqLen()];
         this.targets = new int[tokens.length];
         if (init) initialize();
     }
@@ -60,7 +60,7 @@ public final class Trainer {
      */
     private void initialize() {
         float[] w = model.params;
-        double resid = settings.initStd() / Math.sqrt(2.0 * shape.layers());
+        double resid = settings.initStd() / Math.sqrt(2.0 * spec.shape().layers());
         for (ParamLayout.Tensor t : model.layout().tensors()) {
             if (!t.matrix()) {
                 Arrays.fill(w, t.offset(), t.offset() + t.size(), 1f);
@@ -74,12 +74,12 @@ public final class Trainer {
 
     /** One optimizer step. */
     public StepResult step() {
-        int vocab = shape.vocab();
+        int vocab = spec.shape().vocab();
         TokenDataset.Batch batch = sampler.batch(step);
         System.arraycopy(batch.inputs(), 0, tokens, 0, tokens.length);
         System.arraycopy(batch.targets(), 0, targets, 0, targets.length);
         for (int i = 0; i < tokens.length; i++) {
-            if (tokens[i] >= vocab || targets[i] >= vocab) throw new IllegalArgumentException("token id out of the vocabulary near " + batch.starts()[i / shape.seqLen()]);
+            if (tokens[i] >= vocab || targets[i] >= vocab) throw new IllegalArgumentException("token id out of the vocabulary near " + batch.starts()[i / spec.seqLen()]);
         }
         double loss = model.forward(tokens, targets);
         Arrays.fill(model.grads, 0);
@@ -104,7 +104,7 @@ public final class Trainer {
      * state untouched.
      */
     public double evaluate(TokenDataset.Split split, long maxWindows) {
-        int t = shape.seqLen(), b = settings.batch();
+        int t = spec.seqLen(), b = settings.batch();
         List<TokenDataset.Window> all = split.windows(t);
         if (all.isEmpty()) throw new IllegalArgumentException("evaluation data shorter than one window of " + (t + 1) + " tokens");
         int n = maxWindows > 0 ? (int) Math.min(all.size(), maxWindows) : all.size();
@@ -129,12 +129,12 @@ public final class Trainer {
 
     /** Writes the model as an F32 GGUF with the tokenizer keys of {@code vocab} (may be null). */
     public void export(Path out, GgufFile vocab, String name) {
-        GgufExport.write(out, shape, model.params, vocab, name);
+        GgufExport.write(out, spec, model.params, vocab, name);
     }
 
     /** Writes a checkpoint atomically (temporary file + rename). */
     public void save(Path file) {
-        Checkpoint.write(file, shape, settings, step, tokensSeen, data.size(), rng.state(), model.params, adam.m, adam.v);
+        Checkpoint.write(file, spec, settings, step, tokensSeen, data.size(), rng.state(), model.params, adam.m, adam.v);
     }
 
     /**
@@ -152,7 +152,7 @@ public final class Trainer {
             throw new IllegalArgumentException(file + ": the checkpoint was made on a training split of " + c.trainTokens()
                     + " tokens, this data has " + train.size());
         }
-        Trainer tr = new Trainer(c.shape(), s, train, pool, false);
+        Trainer tr = new Trainer(c.spec(), s, train, pool, false);
         System.arraycopy(c.params(), 0, tr.model.params, 0, c.params().length);
         System.arraycopy(c.m(), 0, tr.adam.m, 0, c.m().length);
         System.arraycopy(c.v(), 0, tr.adam.v, 0, c.v().length);
@@ -170,8 +170,8 @@ public final class Trainer {
         return tokensSeen;
     }
 
-    public ModelShape shape() {
-        return shape;
+    public ModelSpec spec() {
+        return spec;
     }
 
     public TrainSettings settings() {

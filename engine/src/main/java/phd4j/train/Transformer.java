@@ -1,6 +1,7 @@
 package phd4j.train;
 
 import java.util.Arrays;
+import phd4j.model.ModelShape;
 import phd4j.simd.Exp;
 import phd4j.simd.Gemm;
 import phd4j.simd.Ops;
@@ -21,7 +22,7 @@ import phd4j.simd.WorkerPool;
  * bit-identical for the same inputs whatever the thread count (every sum has a fixed order).
  */
 public final class Transformer {
-    final ModelShape shape;
+    final ModelSpec spec;
     final ParamLayout layout;
     final PhdRows phdRows;
     final int batch;
@@ -33,7 +34,7 @@ public final class Transformer {
     private final float[] paramsT;
 
     // sizes
-    private final int d, kvd, hd, heads, kvHeads, ffn, vocab, t, k, seqRows, rows, n, maxKeys;
+    private final int layers, d, kvd, hd, heads, kvHeads, ffn, vocab, t, k, seqRows, rows, n, maxKeys;
     private final float attScale;
 
     // rope tables [T][hd/2]; negSin rotates back in the backward pass
@@ -57,33 +58,34 @@ public final class Transformer {
     // backward scratch
     private final float[] dres, dxn, dq, dk, dv, dao, dg, du, dhh, dxk;
 
-    public Transformer(ModelShape shape, int batch, WorkerPool pool) {
-        this.shape = shape;
-        this.layout = ParamLayout.of(shape);
-        this.phdRows = new PhdRows(shape.phd(), shape.seqLen());
+    public Transformer(ModelSpec spec, int batch, WorkerPool pool) {
+        this.spec = spec;
+        this.layout = ParamLayout.of(spec);
+        this.phdRows = new PhdRows(spec.phd(), spec.seqLen());
         this.batch = batch;
         this.pool = pool;
-        d = shape.dim(); kvd = shape.kvDim(); hd = shape.headDim(); heads = shape.heads(); kvHeads = shape.kvHeads();
-        ffn = shape.ffn(); vocab = shape.vocab(); t = shape.seqLen(); k = shape.k();
+        ModelShape m = spec.shape();
+        layers = m.layers(); d = m.dim(); kvd = m.kvDim(); hd = m.headDim(); heads = m.heads(); kvHeads = m.kvHeads();
+        ffn = m.ffn(); vocab = m.vocab(); t = spec.seqLen(); k = spec.k();
         seqRows = phdRows.rows; rows = batch * seqRows; n = batch * t; maxKeys = phdRows.maxKeys;
         attScale = (float) (1.0 / Math.sqrt(hd));
         params = new float[layout.size()];
         grads = new float[layout.size()];
         paramsT = new float[layout.size()];
 
-        rope = new Rope(Rope.Style.NORMAL, hd, hd, shape.ropeBase(), 1f);
+        rope = new Rope(Rope.Style.NORMAL, hd, hd, spec.ropeBase(), 1f);
         int half = hd / 2;
         cos = new float[t * half]; sin = new float[t * half]; negSin = new float[t * half];
         for (int p = 0; p < t; p++) {
             for (int i = 0; i < half; i++) {  // as Rope.angles, in StrictMath: the same bits in every run
-                double theta = (double) p * (float) StrictMath.pow(shape.ropeBase(), -2.0 * i / hd);
+                double theta = (double) p * (float) StrictMath.pow(spec.ropeBase(), -2.0 * i / hd);
                 cos[p * half + i] = (float) StrictMath.cos(theta);
                 sin[p * half + i] = (float) StrictMath.sin(theta);
             }
         }
         for (int i = 0; i < sin.length; i++) negSin[i] = -sin[i];
 
-        int nl = shape.layers();
+        int nl = layers;
         res = new float[nl + 1][rows * d];
         xn1 = new float[nl][rows * d]; rstd1 = new float[nl][rows];
         q = new float[nl][rows * d]; kk = new float[nl][rows * kvd]; v = new float[nl][rows * kvd];
@@ -101,8 +103,8 @@ public final class Transformer {
         dxk = new float[n * d];
     }
 
-    public ModelShape shape() {
-        return shape;
+    public ModelSpec spec() {
+        return spec;
     }
 
     public ParamLayout layout() {
@@ -116,7 +118,7 @@ public final class Transformer {
     /** Floats held in activation and scratch buffers (memory report). */
     public long activationFloats() {
         long per = (long) rows * (d * 6L + kvd * 2L + heads * (long) maxKeys + ffn * 3L + 2);
-        return shape.layers() * per + (long) rows * d + n * (2L * d + vocab + 1)
+        return layers * per + (long) rows * d + n * (2L * d + vocab + 1)
                 + (long) rows * (d * 4L + kvd * 2L + ffn * 3L) + dxk.length;
     }
 
@@ -149,10 +151,10 @@ public final class Transformer {
             }
         }
 
-        for (int l = 0; l < shape.layers(); l++) layerForward(l);
+        for (int l = 0; l < layers; l++) layerForward(l);
 
         // final: gather copy K's row of every position, RMSNorm, output projection
-        float[] last = res[shape.layers()];
+        float[] last = res[layers];
         for (int b = 0; b < batch; b++) {
             for (int p = 0; p < t; p++) {
                 System.arraycopy(last, (b * seqRows + phdRows.row(p, k)) * d, xk, (b * t + p) * d, d);
@@ -220,7 +222,7 @@ public final class Transformer {
      */
     public void backward() {
         if (targets == null) throw new IllegalStateException("backward needs a forward with targets");
-        int nl = shape.layers();
+        int nl = layers;
         // logits = xnf Wout^T: dxnf = dlogits Wout [N][d], dWout += dlogits^T xnf [vocab][d]
         // (logits holds dLoss/dlogits after crossEntropy)
         Arrays.fill(dxk, 0);
@@ -290,7 +292,7 @@ public final class Transformer {
     // =============================================================================================
 
     private void rmsNormForward(float[] x, float[] w, int wo, float[] y, float[] rstd, int nRows) {
-        float eps = shape.rmsEps();
+        float eps = spec.rmsEps();
         forRows(nRows, d, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 float ss = Ops.dotInOrder(x, r * d, x, r * d, d);

@@ -8,7 +8,7 @@ import phd4j.convert.Progress;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import phd4j.synth.Arch;
-import phd4j.synth.ModelShape;
+import phd4j.model.ModelShape;
 import phd4j.synth.SyntheticModel;
 
 /**

@@ -36,7 +36,7 @@ class OneLineMessageTest {
     void aLayerCountBeyondTheTensorsIsRefused() {
         Path base = dir.resolve("base.gguf"), edited = dir.resolve("layers.gguf");
         phd4j.synth.SyntheticModel.write(base, new phd4j.synth.SyntheticModel.Options(phd4j.synth.Arch.LLAMA,
-                phd4j.synth.ModelShape.parse("4,1,1,1,8,259"), phd4j.simd.GgmlType.F32, 1, 32, null, null), phd4j.convert.Progress.NONE);
+                phd4j.model.ModelShape.parse("4,1,1,1,8,259"), phd4j.simd.GgmlType.F32, 1, 32, null, null), phd4j.convert.Progress.NONE);
         try (GgufFile in = GgufFile.open(base)) {
             Map<String, GgufValue> m = new java.util.LinkedHashMap<>(in.metadata());
             m.put("llama.block_count", GgufValue.ofUInt32(Integer.MAX_VALUE));

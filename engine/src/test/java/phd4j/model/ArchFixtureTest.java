@@ -13,7 +13,7 @@ import phd4j.Model;
 import phd4j.convert.Progress;
 import phd4j.simd.GgmlType;
 import phd4j.synth.Arch;
-import phd4j.synth.ModelShape;
+import phd4j.model.ModelShape;
 import phd4j.synth.SyntheticModel;
 import phd4j.testing.Json;
 import phd4j.testing.LogitFixture;

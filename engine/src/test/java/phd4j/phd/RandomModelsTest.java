@@ -38,8 +38,8 @@ class RandomModelsTest {
             double[][] expect = ref.logits(Settings.phd(1), tokens);
             double spread = 0;
             try (Model model = Model.load(file, 2); Session s = model.newSession(64)) {
-                assertEquals(spec.vocab(), model.config().vocabSize());
-                assertEquals(spec.kvHeads(), model.config().kvHeads());
+                assertEquals(spec.vocab(), model.config().shape().vocab());
+                assertEquals(spec.kvHeads(), model.config().shape().kvHeads());
                 assertEquals("hello world", model.tokenizer().decode(model.tokenizer().encode("hello world", false, false)).strip()); // SPM adds a space prefix
                 float[][] got = s.evaluateAll(tokens);
                 double worst = 0;

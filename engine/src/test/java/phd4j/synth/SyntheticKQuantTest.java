@@ -13,6 +13,7 @@ import phd4j.Model;
 import phd4j.Session;
 import phd4j.convert.Progress;
 import phd4j.gguf.GgufFile;
+import phd4j.model.ModelShape;
 import phd4j.simd.GgmlType;
 import phd4j.simd.Kernels;
 

@@ -21,6 +21,7 @@ import phd4j.Model;
 import phd4j.Session;
 import phd4j.convert.Progress;
 import phd4j.gguf.GgufFile;
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import phd4j.simd.Kernels;
@@ -31,7 +32,7 @@ class SyntheticModelTest {
 
     private Path synth(String name, GgmlType type, long seed, GgufFile vocab, PhdConfig phd) {
         Path out = tmp.resolve(name);
-        SyntheticModel.write(out, new SyntheticModel.Options(ModelShape.named("tiny"), type, seed, 256, vocab, phd), Progress.NONE);
+        SyntheticModel.write(out, new SyntheticModel.Options(SyntheticModel.namedShape("tiny"), type, seed, 256, vocab, phd), Progress.NONE);
         return out;
     }
 
@@ -40,9 +41,7 @@ class SyntheticModelTest {
     void loadsAndGenerates(String type) {
         Path p = synth(type + ".gguf", GgmlType.valueOf(type), 1, null, null);
         try (Model m = Model.load(p, 1); Session s = m.newSession(64)) {
-            assertEquals(64, m.config().dim());
-            assertEquals(2, m.config().kvHeads());
-            assertEquals(320, m.config().vocabSize());
+            assertEquals(SyntheticModel.namedShape("tiny"), m.config().shape(), "the shape written is the shape read");
             assertEquals(256, m.config().trainedContext());
             GenerationResult r = s.generate("hi there", GenerationParams.greedy(4).withIgnoreEos(true), (t, piece) -> true);
             assertEquals(4, r.tokens().length);
@@ -118,7 +117,9 @@ class SyntheticModelTest {
         assertThrows(IllegalArgumentException.class, () -> SyntheticModel.write(tmp.resolve("x.gguf"),
                 new SyntheticModel.Options(ModelShape.parse("64,1,4,4,128,100"), GgmlType.F32, 1, 16, null, null), Progress.NONE),
                 "vocab too small for the byte tokens");
-        assertEquals(new ModelShape("1.1b", 2048, 22, 32, 4, 5632, 32000), ModelShape.named("1.1B"));
+        assertEquals(new ModelShape(2048, 22, 32, 4, 5632, 32000), SyntheticModel.namedShape("1.1B"));
+        assertNull(SyntheticModel.namedShape("7b"));
+        for (String dims : new String[] {"64,2,4,2,128,320", "64,2,4,2,128,320,32"}) assertEquals(dims, ModelShape.parse(dims).dims(), "dims() reads back");
         assertEquals(16, ModelShape.parse("64,2,4,2,128,320").headDim());
         assertEquals(128, ModelShape.parse("64,2,4,2,128,320,32").qDim(), "a 7th number is the head size");
         assertThrows(IllegalArgumentException.class, () -> ModelShape.parse("64,2,4,2,128,320,15"), "odd head size");

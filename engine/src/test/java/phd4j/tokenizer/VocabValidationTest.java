@@ -22,7 +22,7 @@ import phd4j.gguf.GgufValue;
 import phd4j.gguf.GgufWriter;
 import phd4j.simd.GgmlType;
 import phd4j.synth.Arch;
-import phd4j.synth.ModelShape;
+import phd4j.model.ModelShape;
 import phd4j.synth.SyntheticModel;
 
 /**

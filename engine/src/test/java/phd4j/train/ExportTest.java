@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import phd4j.model.ModelShape;
 import phd4j.Model;
 import phd4j.Session;
 import phd4j.gguf.GgufFile;
@@ -22,10 +23,10 @@ class ExportTest {
         int t = 8;
         try (WorkerPool pool = new WorkerPool(2); GgufFile vocab = GgufFile.open(vocabFile)) {
             for (PhdConfig phd : TinyModels.variants()) {
-                ModelShape s = new ModelShape(32, 2, 4, 2, 48, 260, t, phd.k() == 2, 1e-5f, 10000f, phd);
+                ModelSpec s = new ModelSpec(new ModelShape(32, 2, 4, 2, 48, 260), t, phd.k() == 2, 1e-5f, 10000f, phd);
                 Transformer m = new Transformer(s, 1, pool);
                 TinyModels.randomize(s, m.params, 3);
-                int[] tokens = TinyModels.tokens(t, s.vocab(), 9);
+                int[] tokens = TinyModels.tokens(t, s.shape().vocab(), 9);
                 m.forward(tokens, null);
                 Path out = dir.resolve("export-" + phd.name() + ".gguf");
                 GgufExport.write(out, s, m.params, vocab, "test " + phd.name());

@@ -39,7 +39,7 @@ class GradientCheckTest {
     }
 
     /** Mean cross-entropy of the reference's copy-K logits over B sequences. */
-    double referenceLoss(ModelShape s, float[] params, int[] tokens, int[] targets) {
+    double referenceLoss(ModelSpec s, float[] params, int[] tokens, int[] targets) {
         Path f = dir.resolve("ref.gguf");
         GgufExport.write(f, s, params, null, "gradcheck");
         DenseReference ref = DenseReference.load(f);
@@ -63,10 +63,10 @@ class GradientCheckTest {
         try (WorkerPool pool = new WorkerPool(2)) {
             for (PhdConfig phd : TinyModels.variants()) {
                 for (boolean tied : new boolean[] {false, true}) {
-                    ModelShape s = TinyModels.tiny(phd, T, tied);
+                    ModelSpec s = TinyModels.tiny(phd, T, tied);
                     Transformer m = new Transformer(s, B, pool);
                     TinyModels.randomize(s, m.params, 7);
-                    int[] tokens = TinyModels.tokens(B * T, s.vocab(), 3);
+                    int[] tokens = TinyModels.tokens(B * T, s.shape().vocab(), 3);
                     m.forward(tokens, null);
                     Path f = dir.resolve("fwd.gguf");
                     GgufExport.write(f, s, m.params, null, "fwd");
@@ -76,7 +76,7 @@ class GradientCheckTest {
                         double[][] want = ref.logits(settings(phd), java.util.Arrays.copyOfRange(tokens, b * T, (b + 1) * T));
                         for (int p = 0; p < T; p++) {
                             float[] got = m.logits(b, p);
-                            for (int i = 0; i < s.vocab(); i++) worst = Math.max(worst, Math.abs(got[i] - want[p][i]));
+                            for (int i = 0; i < s.shape().vocab(); i++) worst = Math.max(worst, Math.abs(got[i] - want[p][i]));
                         }
                     }
                     assertTrue(worst <= 1e-4, phd.name() + (tied ? " tied" : "") + ": max |logit diff| " + worst);
@@ -91,11 +91,11 @@ class GradientCheckTest {
             List<String> failures = new ArrayList<>();
             int checked = 0;
             for (PhdConfig phd : TinyModels.variants()) {
-                ModelShape s = TinyModels.tiny(phd, T, phd.k() == 2); // K=2 variants also cover the tied output
+                ModelSpec s = TinyModels.tiny(phd, T, phd.k() == 2); // K=2 variants also cover the tied output
                 Transformer m = new Transformer(s, B, pool);
                 TinyModels.randomize(s, m.params, 11);
-                int[] tokens = TinyModels.tokens(B * T, s.vocab(), 5);
-                int[] targets = TinyModels.tokens(B * T, s.vocab(), 6);
+                int[] tokens = TinyModels.tokens(B * T, s.shape().vocab(), 5);
+                int[] targets = TinyModels.tokens(B * T, s.shape().vocab(), 6);
                 double loss = m.forward(tokens, targets);
                 java.util.Arrays.fill(m.grads, 0);
                 m.backward();

@@ -1,6 +1,7 @@
 package phd4j.train;
 
 import java.util.Random;
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 
 /** Tiny shapes and random parameters for the training tests. */
@@ -8,8 +9,8 @@ final class TinyModels {
     private TinyModels() {}
 
     /** dim 16, 2 layers, 2 query heads sharing 1 kv head (GQA), ffn 32, vocab 64. */
-    static ModelShape tiny(PhdConfig phd, int t, boolean tied) {
-        return new ModelShape(16, 2, 2, 1, 32, 64, t, tied, 1e-5f, 10000f, phd);
+    static ModelSpec tiny(PhdConfig phd, int t, boolean tied) {
+        return new ModelSpec(new ModelShape(16, 2, 2, 1, 32, 64), t, tied, 1e-5f, 10000f, phd);
     }
 
     /** Every variant the tests cover: vanilla, PHD, SWA, CSWA with K in {2, 3}. */
@@ -29,11 +30,11 @@ final class TinyModels {
      * Random parameters that make every path matter: matrices N(0, 1.5^2/in) (attention far from
      * uniform), norm weights 1 + N(0, 0.1^2), embeddings N(0, 1) (tied: N(0, 9/dim) so logits stay O(1)).
      */
-    static void randomize(ModelShape s, float[] params, long seed) {
+    static void randomize(ModelSpec s, float[] params, long seed) {
         Random rnd = new Random(seed);
         for (ParamLayout.Tensor t : ParamLayout.of(s).tensors()) {
             boolean emb = t.name().equals("token_embd.weight");
-            double std = !t.matrix() ? 0.1 : emb ? (s.tied() ? 3.0 / Math.sqrt(s.dim()) : 1.0) : 1.5 / Math.sqrt(t.cols());
+            double std = !t.matrix() ? 0.1 : emb ? (s.tied() ? 3.0 / Math.sqrt(s.shape().dim()) : 1.0) : 1.5 / Math.sqrt(t.cols());
             for (int i = 0; i < t.size(); i++) {
                 params[t.offset() + i] = (float) ((t.matrix() ? 0 : 1) + std * rnd.nextGaussian());
             }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import phd4j.model.ModelShape;
 import phd4j.data.TokenDataset;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.WorkerPool;
@@ -37,8 +38,8 @@ class TrainerTest {
         return ids;
     }
 
-    static ModelShape shape(PhdConfig phd) {
-        return new ModelShape(32, 2, 4, 2, 64, 64, 16, false, 1e-5f, 10000f, phd);
+    static ModelSpec shape(PhdConfig phd) {
+        return new ModelSpec(new ModelShape(32, 2, 4, 2, 64, 64), 16, false, 1e-5f, 10000f, phd);
     }
 
     static TrainSettings settings(int steps) {

@@ -225,7 +225,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Nanoseconds of one run on a fresh session. */
     private static long timeRun(Model model, int prompt, int gen, int batch, SplittableRandom random) {
-        int[] tokens = random.ints(Math.max(prompt, gen), 0, model.config().vocabSize()).toArray();
+        int[] tokens = random.ints(Math.max(prompt, gen), 0, model.config().shape().vocab()).toArray();
         int ctx = Math.max(prompt + gen, 1);
         try (Session s = model.newSession(ctx, Session.defaultKeep(ctx), batch)) {
             long t0 = System.nanoTime();

@@ -13,6 +13,7 @@ import phd4j.gguf.GgufValue;
 import phd4j.json.JsonText;
 import phd4j.model.KvCache;
 import phd4j.model.LlamaConfig;
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import picocli.CommandLine.Command;
@@ -49,8 +50,9 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("tensors: %d%n", f.tensors().size());
             byType.forEach((type, s) -> out.printf("  %-6s %5d tensors %12s%n", type, s[0], bytes(s[1])));
             LlamaConfig c = model.config();
+            ModelShape shape = c.shape();
             out.printf("model: %s, %d layers, dim %d, %d heads (%d kv, head dim %d), ffn %d, vocab %d, trained context %d%n",
-                    c.architecture(), c.layers(), c.dim(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.vocabSize(), c.trainedContext());
+                    c.architecture(), shape.layers(), shape.dim(), shape.heads(), shape.kvHeads(), shape.headDim(), shape.ffn(), shape.vocab(), c.trainedContext());
             if (!c.options().isEmpty()) out.printf("options: %s%n", c.options());
             out.printf("parameters: %,d%n", model.parameterCount());
             out.printf("weights: %s%n", bytes(model.weightBytes()));
@@ -63,7 +65,7 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("phd: %s (K=%d, variant %s, window %d, chunk %d)%s%n", phd.name(), phd.k(), phd.variant().key,
                     phd.window(), phd.chunk(), model.phdOverridden() ? ", imposed by --phd-*" : "");
             int ctx = contextOption.length(model); // a size to report, not to allocate: any -c is fine
-            long perToken = 2L * c.layers() * c.kvDim() * Float.BYTES;
+            long perToken = 2L * shape.layers() * shape.kvDim() * Float.BYTES;
             out.printf("kv cache (f32): %s per original token; %s for a context of %d", bytes(perToken), bytes(KvCache.bytesFor(c, phd, ctx)), ctx);
             out.printf(phd.keepsHiddenTokens() ? " (incl. %d hidden-token entries per layer)%n" : "%n", phd.window());
             if (phd.k() > 1) {

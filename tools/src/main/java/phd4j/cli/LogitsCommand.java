@@ -64,7 +64,7 @@ final class LogitsCommand implements Callable<Integer> {
         try (Model model = Model.load(common.model(), common.loadOptions(phd))) {
             Activity.set("computing logits with " + model.file().path());
             PhdOptions.announce(model, common.spec.commandLine().getErr());
-            int vocab = model.config().vocabSize();
+            int vocab = model.config().shape().vocab();
             for (Prompt p : prompts) {
                 int[] tokens = p.text() != null ? model.tokenizer().encode(p.text(), true, false) : p.ids();
                 if (tokens.length == 0) throw new Main.UserException("prompt " + JsonText.quote(p.text()) + " has no tokens");
@@ -93,7 +93,7 @@ final class LogitsCommand implements Callable<Integer> {
             }
             StringBuilder b = new StringBuilder(logits.length * next.length * 10);
             b.append("{\"prompt\":").append(JsonText.quote(promptText));
-            b.append(",\"n_vocab\":").append(model.config().vocabSize());
+            b.append(",\"n_vocab\":").append(model.config().shape().vocab());
             b.append(",\"tokens\":").append(Arrays.toString(tokens).replace(" ", ""));
             b.append(",\"logits\":[");
             for (int i = 0; i < logits.length; i++) {

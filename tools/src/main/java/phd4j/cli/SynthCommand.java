@@ -4,10 +4,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import phd4j.gguf.GgufFile;
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 import phd4j.simd.GgmlType;
 import phd4j.synth.Arch;
-import phd4j.synth.ModelShape;
 import phd4j.synth.SyntheticModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 final class SynthCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--shape", paramLabel = "NAME", description = "a named shape: " + ModelShape.NAMES)
+    @Option(names = "--shape", paramLabel = "NAME", description = "a named shape: " + SyntheticModel.SHAPE_NAMES)
     String shapeName;
 
     @Option(names = "--dims", paramLabel = "D,L,H,KV,FFN,V[,HD]", description = "dim,layers,heads,kvHeads,ffn,vocab[,head size]; the head size is dim / heads unless given")
@@ -80,7 +80,7 @@ final class SynthCommand implements Callable<Integer> {
             if (vocabFile != null && !vocabFile.has("tokenizer.ggml.tokens")) {
                 throw new Main.UserException(vocab + ": has no tokenizer.ggml.tokens");
             }
-            err.println("synth: " + options.arch().key() + " " + shape + (vocabFile != null ? ", vocabulary from " + vocab : "") + ", " + type + ", seed " + seed);
+            err.println("synth: " + options.arch().key() + " " + (shapeName != null ? shapeName + " (" + shape + ")" : shape) + (vocabFile != null ? ", vocabulary from " + vocab : "") + ", " + type + ", seed " + seed);
             ProgressBar bar = new ProgressBar(err, "synth");
             try {
                 SyntheticModel.write(out, options, bar);
@@ -97,14 +97,14 @@ final class SynthCommand implements Callable<Integer> {
     private ModelShape shape() {
         if ((shapeName == null) == (dims == null)) throw bad("give either --shape NAME or --dims D,L,H,KV,FFN,V[,HD]");
         if (shapeName != null) {
-            ModelShape s = ModelShape.named(shapeName);
-            if (s == null) throw bad("unknown shape '" + shapeName + "' (" + ModelShape.NAMES + ")");
+            ModelShape s = SyntheticModel.namedShape(shapeName);
+            if (s == null) throw bad("unknown shape '" + shapeName + "' (" + SyntheticModel.SHAPE_NAMES + ")");
             return s;
         }
         try {
             return ModelShape.parse(dims);
         } catch (IllegalArgumentException e) {
-            throw bad(e.getMessage());
+            throw bad("--dims: " + e.getMessage());
         }
     }
 

@@ -20,7 +20,7 @@ import phd4j.simd.WorkerPool;
 import phd4j.tokenizer.BpeTrainer;
 import phd4j.tokenizer.Tokenizer;
 import phd4j.tokenizer.TrainedVocab;
-import phd4j.train.ModelShape;
+import phd4j.train.ModelSpec;
 import phd4j.train.Recipe;
 import phd4j.train.TrainSettings;
 import phd4j.train.Trainer;
@@ -149,26 +149,26 @@ final class TrainCommand implements Callable<Integer> {
 
     private Integer train(Recipe recipe, Tokenizer tok, GgufFile vocab, TokenDataset.Split train, TokenDataset.Split val, WorkerPool pool,
                           int threads, Path out, Path ckpt, Path metrics, PrintWriter err) throws IOException {
-        ModelShape shape = recipe.shape(tok.vocabSize());
+        ModelSpec modelSpec = recipe.spec(tok.vocabSize());
         TrainSettings settings = recipe.settings();
-        Trainer tr = resume && Files.exists(ckpt) ? Trainer.resume(ckpt, train, pool, settings) : new Trainer(shape, settings, train, pool);
-        if (!tr.shape().equals(shape)) throw new Main.UserException(ckpt + ": made for another model shape: " + tr.shape());
-        err.printf(Locale.ROOT, "train: %s, %s parameters, %d threads, %s%n", shape.phd().name(), String.format(Locale.ROOT, "%,d", shape.parameterCount()),
+        Trainer tr = resume && Files.exists(ckpt) ? Trainer.resume(ckpt, train, pool, settings) : new Trainer(modelSpec, settings, train, pool);
+        if (!tr.spec().equals(modelSpec)) throw new Main.UserException(ckpt + ": made for another model: " + tr.spec());
+        err.printf(Locale.ROOT, "train: %s, %s parameters, %d threads, %s%n", modelSpec.phd().name(), String.format(Locale.ROOT, "%,d", modelSpec.parameterCount()),
                 threads, tr.stepsDone() > 0 ? "resumed at step " + tr.stepsDone() : "from scratch");
         if (tr.stepsDone() == 0) {
             StringBuilder b = new StringBuilder("{\"recipe\":{");
             recipe.resolved().forEach((k, v) -> b.append(b.charAt(b.length() - 1) == '{' ? "" : ",").append(JsonText.quote(k)).append(':').append(JsonText.quote(v)));
             b.append(String.format(Locale.ROOT, "},\"model\":{\"name\":%s,\"phd\":%s,\"params\":%d,\"vocab\":%d,\"flops_per_token\":%.6g,"
-                            + "\"train_tokens\":%d,\"val_tokens\":%d,\"threads\":%d}}", JsonText.quote(recipe.get("name")), JsonText.quote(shape.phd().name()),
-                    shape.parameterCount(), shape.vocab(), shape.flopsPerToken(), train.size(), val == null ? 0 : val.size(), threads));
+                            + "\"train_tokens\":%d,\"val_tokens\":%d,\"threads\":%d}}", JsonText.quote(recipe.get("name")), JsonText.quote(modelSpec.phd().name()),
+                    modelSpec.parameterCount(), modelSpec.shape().vocab(), modelSpec.flopsPerToken(), train.size(), val == null ? 0 : val.size(), threads));
             appendJson(metrics, b.toString());
         }
 
         boolean terminal = Boolean.getBoolean("phd.stderr.terminal");
         int evalEvery = recipe.getInt("eval_every"), ckptEvery = recipe.getInt("checkpoint_every");
         long evalWindows = recipe.getInt("eval_windows");
-        long tokensPerStep = (long) settings.batch() * shape.seqLen();
-        double flopsPerToken = shape.flopsPerToken();
+        long tokensPerStep = (long) settings.batch() * modelSpec.seqLen();
+        double flopsPerToken = modelSpec.flopsPerToken();
         long start = System.nanoTime();
         long startStep = tr.stepsDone();
         double smooth = Double.NaN;

@@ -1,40 +1,26 @@
 package phd4j.train;
 
+import phd4j.model.ModelShape;
 import phd4j.phd.PhdConfig;
 
 /**
- * The shape of a trainable Llama-layout model and its PHD settings.
+ * What {@code phd train} builds: a Llama-layout model's shape, the settings of its forward pass,
+ * and its PHD settings.
  *
- * @param dim      embedding width
- * @param layers   transformer blocks
- * @param heads    query heads; head size = dim / heads
- * @param kvHeads  key/value heads (GQA), divides heads
- * @param ffn      SwiGLU hidden width
- * @param vocab    vocabulary size (rows of the embedding)
+ * @param shape    the tensors' sizes; the heads split dim (head size = dim / heads)
  * @param seqLen   positions per training sequence (T), also written as llama.context_length
  * @param tied     the output projection is the embedding matrix
  * @param rmsEps   RMSNorm epsilon
  * @param ropeBase RoPE frequency base (NORMAL pairing (2i, 2i+1), all head dimensions rotate)
  * @param phd      K, variant, W, C
  */
-public record ModelShape(int dim, int layers, int heads, int kvHeads, int ffn, int vocab, int seqLen,
-                         boolean tied, float rmsEps, float ropeBase, PhdConfig phd) {
-    public ModelShape {
-        if (dim < 2 || layers < 1 || heads < 1 || kvHeads < 1 || ffn < 1 || vocab < 2 || seqLen < 1) {
-            throw new IllegalArgumentException("model sizes must be positive: " + this);
-        }
-        if (dim % heads != 0 || (dim / heads) % 2 != 0) throw new IllegalArgumentException("dim " + dim + " must split into heads " + heads + " of even size");
-        if (heads % kvHeads != 0) throw new IllegalArgumentException("kvHeads " + kvHeads + " must divide heads " + heads);
+public record ModelSpec(ModelShape shape, int seqLen, boolean tied, float rmsEps, float ropeBase, PhdConfig phd) {
+    public ModelSpec {
+        if (shape == null) throw new IllegalArgumentException("a model shape is required");
+        if (!shape.headsSplitDim()) throw new IllegalArgumentException("the heads must split dim: " + shape);
+        if (shape.vocab() < 2 || seqLen < 1) throw new IllegalArgumentException("vocab " + shape.vocab() + " and seqLen " + seqLen + " must be >= 2 and >= 1");
         if (!(rmsEps > 0) || !(ropeBase > 0)) throw new IllegalArgumentException("rmsEps and ropeBase must be positive");
         if (phd == null) throw new IllegalArgumentException("phd settings required (PhdConfig.VANILLA for K=1)");
-    }
-
-    public int headDim() {
-        return dim / heads;
-    }
-
-    public int kvDim() {
-        return kvHeads * headDim();
     }
 
     public int k() {
@@ -46,12 +32,12 @@ public record ModelShape(int dim, int layers, int heads, int kvHeads, int ffn, i
         return ParamLayout.of(this).size();
     }
 
-    public ModelShape withPhd(PhdConfig p) {
-        return new ModelShape(dim, layers, heads, kvHeads, ffn, vocab, seqLen, tied, rmsEps, ropeBase, p);
+    public ModelSpec withPhd(PhdConfig p) {
+        return new ModelSpec(shape, seqLen, tied, rmsEps, ropeBase, p);
     }
 
-    public ModelShape withSeqLen(int t) {
-        return new ModelShape(dim, layers, heads, kvHeads, ffn, vocab, t, tied, rmsEps, ropeBase, phd);
+    public ModelSpec withSeqLen(int t) {
+        return new ModelSpec(shape, t, tied, rmsEps, ropeBase, phd);
     }
 
     /**
@@ -61,9 +47,9 @@ public record ModelShape(int dim, int layers, int heads, int kvHeads, int ffn, i
      * on copy K only. Embedding lookups and norms are not counted.
      */
     public double flopsPerToken() {
-        int k = k(), kv = kvDim(), hd = headDim();
+        int k = k(), dim = shape.dim(), kv = shape.kvDim(), hd = shape.headDim(), ffn = shape.ffn();
         double perRowMatrix = (double) dim * dim * 2 + 2.0 * dim * kv + 3.0 * dim * ffn; // q,o + k,v + gate,up,down
-        double matrix = 6.0 * layers * perRowMatrix * k + 6.0 * dim * vocab;
+        double matrix = 6.0 * shape.layers() * perRowMatrix * k + 6.0 * dim * shape.vocab();
         // mean keys per query row: originals (T+1)/2 for every copy; hidden copies also see their own
         // position's earlier copies and, for SWA/CSWA, up to W hidden tokens (an upper bound)
         double keys = (seqLen + 1) / 2.0 * k;
@@ -71,7 +57,7 @@ public record ModelShape(int dim, int layers, int heads, int kvHeads, int ffn, i
             keys += (k - 1) * (k) / 2.0;
             if (phd.variant() != PhdConfig.Variant.PHD) keys += (k - 1) * (double) phd.window();
         }
-        double attention = 6.0 * layers * heads * hd * 2 * keys;
+        double attention = 6.0 * shape.layers() * shape.heads() * hd * 2 * keys;
         return matrix + attention;
     }
 }
