@@ -15,8 +15,9 @@ public final class KvCache {
     long rowsProcessed;
 
     public KvCache(LlamaConfig c, PhdConfig phd, int capacity, int keep) {
-        this.ring = new OriginalKvRing(c.shape().layers(), capacity, keep, c.shape().kvDim());
-        this.window = phd.keepsHiddenTokens() ? new HiddenWindow(c.shape().layers(), phd.window(), c.shape().kvDim()) : null;
+        ModelShape s = c.shape();
+        this.ring = new OriginalKvRing(s.layers(), capacity, keep, s.kvDim());
+        this.window = phd.keepsHiddenTokens() ? new HiddenWindow(s.layers(), phd.window(), s.kvDim()) : null;
     }
 
     /**

@@ -77,9 +77,10 @@ public final class LlamaWeights {
                 throw new GgufException(f.path() + ": tensor '" + unsupported + "': not supported (phd4j has no RoPE frequency factors nor output bias)");
             }
         }
-        WeightMatrix embedding = matrix(f, "token_embd.weight", c.shape().vocab(), c.shape().dim());
-        int dim = c.shape().dim(), qDim = c.shape().qDim(), kvDim = c.shape().kvDim(), ffn = c.shape().ffn(), hd = c.shape().headDim();
-        Layer[] layers = new Layer[c.shape().layers()];
+        ModelShape s = c.shape();
+        int dim = s.dim(), qDim = s.qDim(), kvDim = s.kvDim(), ffn = s.ffn(), hd = s.headDim();
+        WeightMatrix embedding = matrix(f, "token_embd.weight", s.vocab(), dim);
+        Layer[] layers = new Layer[s.layers()];
         for (int i = 0; i < layers.length; i++) {
             String b = "blk." + i + ".";
             for (String bias : new String[] {"attn_qkv.bias", "attn_output.bias", "ffn_gate.bias", "ffn_up.bias", "ffn_down.bias"}) {
@@ -107,10 +108,10 @@ public final class LlamaWeights {
                     matrix(f, b + "ffn_down.weight", dim, ffn),
                     c.postNorms() ? vector(f, b + "post_ffw_norm.weight", dim) : null);
         }
-        float[] outNorm = vector(f, "output_norm.weight", c.shape().dim());
+        float[] outNorm = vector(f, "output_norm.weight", dim);
         // gemma2 always reads its output from the embedding (llama.cpp's gemma2.cpp)
         boolean tied = c.architecture().equals("gemma2") || f.findTensor("output.weight").isEmpty();
-        WeightMatrix output = tied ? embedding : matrix(f, "output.weight", c.shape().vocab(), c.shape().dim());
+        WeightMatrix output = tied ? embedding : matrix(f, "output.weight", s.vocab(), dim);
         return new LlamaWeights(embedding, layers, outNorm, output, tied, optionalVector(f, "rope_freqs.weight", c.ropeDim() / 2));
     }
 
